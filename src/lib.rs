@@ -1,5 +1,9 @@
 //! Identity OS: a self-hosted server for stateful personality models of AI agents.
 //!
-//! `engine` is the pure identity engine (no async, no I/O, no clock).
+//! `engine` is the pure identity engine (no async, no I/O, no clock); `store` keeps
+//! instances in PostgreSQL or SQLite.
 
 pub mod engine;
+pub mod ids;
+pub mod store;
+pub mod timestamp;

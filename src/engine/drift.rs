@@ -31,6 +31,17 @@ impl DriftLevel {
         }
     }
 
+    pub fn from_name(name: &str) -> Option<DriftLevel> {
+        [
+            DriftLevel::D0,
+            DriftLevel::D1,
+            DriftLevel::D2,
+            DriftLevel::D3,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DriftLevel::D0 => "D0",

@@ -32,6 +32,26 @@ impl StressState {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StressState::Low => "LOW",
+            StressState::Med => "MED",
+            StressState::High => "HIGH",
+            StressState::Over => "OVER",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<StressState> {
+        [
+            StressState::Low,
+            StressState::Med,
+            StressState::High,
+            StressState::Over,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+
     /// HIGH or OVER: the states that require support and close risky actions.
     pub fn is_high(self) -> bool {
         self >= StressState::High

@@ -1,0 +1,399 @@
+//! Instances: creation, reads, metadata changes, lifecycle flags, deletion, activation.
+//!
+//! Every statement is scoped by account (tenant isolation, ARCHITECTURE.md invariant 5)
+//! except `load`, which the runtime calls with an id it already resolved for an account.
+
+use std::time::Duration;
+
+use crate::engine::{Engine, EngineVersion};
+use crate::ids::{AccountId, InstanceId, SnapshotId};
+use crate::timestamp::Timestamp;
+
+use super::records::{
+    InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, SnapshotRecord,
+    SortKey, StoredInstance,
+};
+use super::rows::{
+    HISTORY_COLUMNS, HistoryRow, INSTANCE_SELECT, InstanceRow, SNAPSHOT_SELECT, SnapshotRow,
+    corrupt, signed,
+};
+use super::writer::UPSERT_SNAPSHOT;
+use super::{Store, StoreError, micros, with_pool};
+
+const LIVE: &str = "i.deleted_at IS NULL";
+
+impl Store {
+    /// Creates the instance and its first snapshot in one transaction.
+    pub async fn create_instance(&self, new: &NewInstance) -> Result<InstanceRecord, StoreError> {
+        let metadata = serde_json::to_string(&new.meta.metadata).map_err(corrupt)?;
+        let state = serde_json::to_string(&new.state).map_err(corrupt)?;
+        let at = new.created_at.as_micros();
+        let engine = Engine::new(new.engine_version);
+        let stress_state = engine.stress_state(&new.state);
+        let stability_index = engine.stability_index(&new.state);
+        with_pool!(self.backend(), |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO instances (id, account_id, name, description, user_tag, metadata, \
+                 cycle_cap, stopped, persona, engine_version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $10)",
+            )
+            .bind(new.id.as_str())
+            .bind(new.account_id.as_str())
+            .bind(new.meta.name.as_str())
+            .bind(new.meta.description.as_str())
+            .bind(new.meta.user.as_deref())
+            .bind(metadata.as_str())
+            .bind(new.meta.cycle_cap.map(signed))
+            .bind(new.persona.as_deref())
+            .bind(i32::from(new.engine_version.number()))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(UPSERT_SNAPSHOT)
+                .bind(new.id.as_str())
+                .bind(SnapshotId::generate().as_str().to_owned())
+                .bind(0i64)
+                .bind(state.as_str())
+                .bind(None::<i64>)
+                .bind(new.state.energy)
+                .bind(stress_state.as_str())
+                .bind(stability_index)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_instance(&new.account_id, &new.id).await
+    }
+
+    /// The instance if it belongs to `account` and is not deleted.
+    pub async fn get_instance(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+    ) -> Result<InstanceRecord, StoreError> {
+        let sql = format!("{INSTANCE_SELECT} WHERE i.id = $1 AND i.account_id = $2 AND {LIVE}");
+        let row: Option<InstanceRow> = with_pool!(self.backend(), |pool| {
+            sqlx::query_as(&sql)
+                .bind(id.as_str())
+                .bind(account.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// One page of the account's live instances, and how many there are in all.
+    pub async fn list_instances(
+        &self,
+        account: &AccountId,
+        filter: &InstanceFilter,
+        sort: SortKey,
+        descending: bool,
+        page: Page,
+    ) -> Result<Paged<InstanceRecord>, StoreError> {
+        // Only fixed fragments are spliced in; every value is bound.
+        let mut conditions = format!("i.account_id = $1 AND {LIVE}");
+        let mut n = 1;
+        if filter.user.is_some() {
+            n += 1;
+            conditions.push_str(&format!(" AND i.user_tag = ${n}"));
+        }
+        if filter.stopped.is_some() {
+            n += 1;
+            conditions.push_str(&format!(" AND i.stopped = ${n}"));
+        }
+        let column = match sort {
+            SortKey::CreatedAt => "i.created_at",
+            SortKey::Name => "i.name",
+        };
+        let direction = if descending { "DESC" } else { "ASC" };
+        let list = format!(
+            "{INSTANCE_SELECT} WHERE {conditions} ORDER BY {column} {direction}, i.id {direction} \
+             LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let count = format!("SELECT COUNT(*) FROM instances i WHERE {conditions}");
+        let (rows, total): (Vec<InstanceRow>, i64) = with_pool!(self.backend(), |pool| {
+            let mut q = sqlx::query_as(&list).bind(account.as_str());
+            let mut c = sqlx::query_scalar(&count).bind(account.as_str());
+            if let Some(user) = &filter.user {
+                q = q.bind(user.as_str());
+                c = c.bind(user.as_str());
+            }
+            if let Some(stopped) = filter.stopped {
+                q = q.bind(stopped);
+                c = c.bind(stopped);
+            }
+            let rows = q
+                .bind(i64::from(page.limit))
+                .bind(signed(page.offset))
+                .fetch_all(pool)
+                .await?;
+            let total = c.fetch_one(pool).await?;
+            Ok::<_, StoreError>((rows, total))
+        })?;
+        Ok(Paged {
+            items: rows
+                .into_iter()
+                .map(InstanceRecord::try_from)
+                .collect::<Result<_, _>>()?,
+            total: super::rows::unsigned(total)?,
+        })
+    }
+
+    /// Replaces the client-settable metadata and bumps `updated_at`.
+    pub async fn update_meta(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        meta: &InstanceMeta,
+        at: Timestamp,
+    ) -> Result<InstanceRecord, StoreError> {
+        let metadata = serde_json::to_string(&meta.metadata).map_err(corrupt)?;
+        let changed = with_pool!(self.backend(), |pool| {
+            sqlx::query(
+                "UPDATE instances SET name = $1, description = $2, user_tag = $3, metadata = $4, \
+                 cycle_cap = $5, updated_at = $6 \
+                 WHERE id = $7 AND account_id = $8 AND deleted_at IS NULL",
+            )
+            .bind(meta.name.as_str())
+            .bind(meta.description.as_str())
+            .bind(meta.user.as_deref())
+            .bind(metadata.as_str())
+            .bind(meta.cycle_cap.map(signed))
+            .bind(at.as_micros())
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        self.after_update(changed, account, id).await
+    }
+
+    /// Marks the instance stopped or not (`stop` / `start`).
+    pub async fn set_stopped(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        stopped: bool,
+        at: Timestamp,
+    ) -> Result<InstanceRecord, StoreError> {
+        let changed = with_pool!(self.backend(), |pool| {
+            sqlx::query(
+                "UPDATE instances SET stopped = $1, updated_at = $2 \
+                 WHERE id = $3 AND account_id = $4 AND deleted_at IS NULL",
+            )
+            .bind(stopped)
+            .bind(at.as_micros())
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        self.after_update(changed, account, id).await
+    }
+
+    /// Moves the instance to `version` (`update`), keeping its state.
+    pub async fn set_engine_version(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        version: EngineVersion,
+        at: Timestamp,
+    ) -> Result<InstanceRecord, StoreError> {
+        let changed = with_pool!(self.backend(), |pool| {
+            sqlx::query(
+                "UPDATE instances SET engine_version = $1, updated_at = $2 \
+                 WHERE id = $3 AND account_id = $4 AND deleted_at IS NULL",
+            )
+            .bind(i32::from(version.number()))
+            .bind(at.as_micros())
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        self.after_update(changed, account, id).await
+    }
+
+    async fn after_update(
+        &self,
+        changed: u64,
+        account: &AccountId,
+        id: &InstanceId,
+    ) -> Result<InstanceRecord, StoreError> {
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_instance(account, id).await
+    }
+
+    /// Everything activation needs: metadata, newest snapshot, and the history after it.
+    /// Deleted instances are not found.
+    pub async fn load(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+    ) -> Result<StoredInstance, StoreError> {
+        let record = self.get_instance(account, id).await?;
+        let history = format!(
+            "SELECT {HISTORY_COLUMNS} FROM history WHERE instance_id = $1 AND seq > $2 ORDER BY seq"
+        );
+        let (snapshot, tail): (SnapshotRow, Vec<HistoryRow>) =
+            with_pool!(self.backend(), |pool| {
+                let snapshot: SnapshotRow = sqlx::query_as(SNAPSHOT_SELECT)
+                    .bind(id.as_str())
+                    .fetch_one(pool)
+                    .await?;
+                let seq = snapshot.seq();
+                let tail = sqlx::query_as(&history)
+                    .bind(id.as_str())
+                    .bind(seq)
+                    .fetch_all(pool)
+                    .await?;
+                Ok::<_, StoreError>((snapshot, tail))
+            })?;
+        let snapshot = SnapshotRecord::try_from(snapshot)?;
+        let tail = tail
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(StoredInstance {
+            record,
+            snapshot,
+            tail,
+        })
+    }
+
+    /// Soft delete: gone from every read at once, restorable until `at + retention`.
+    pub async fn soft_delete(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let changed = with_pool!(self.backend(), |pool| {
+            sqlx::query(
+                "UPDATE instances SET deleted_at = $1, updated_at = $1 \
+                 WHERE id = $2 AND account_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(at.as_micros())
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Undoes a soft delete made within `retention` of `at`. A deleted instance past the
+    /// window is a conflict (`restore_window_expired`); one never deleted, or unknown, is
+    /// not found.
+    pub async fn restore(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        at: Timestamp,
+        retention: Duration,
+    ) -> Result<InstanceRecord, StoreError> {
+        let oldest = at.as_micros().saturating_sub(micros(retention));
+        let (changed, deleted): (u64, Option<i64>) = with_pool!(self.backend(), |pool| {
+            let changed = sqlx::query(
+                "UPDATE instances SET deleted_at = NULL, updated_at = $1 \
+                 WHERE id = $2 AND account_id = $3 AND deleted_at IS NOT NULL AND deleted_at >= $4",
+            )
+            .bind(at.as_micros())
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .bind(oldest)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            let deleted = sqlx::query_scalar(
+                "SELECT deleted_at FROM instances WHERE id = $1 AND account_id = $2",
+            )
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(pool)
+            .await?
+            .flatten();
+            Ok::<_, StoreError>((changed, deleted))
+        })?;
+        match (changed, deleted) {
+            (1.., _) => self.get_instance(account, id).await,
+            (0, Some(_)) => Err(StoreError::Conflict("restore_window_expired")),
+            (0, None) => Err(StoreError::NotFound),
+        }
+    }
+
+    /// Removes the instance (live or soft-deleted) with its snapshot, history and drift
+    /// events, in one transaction: irrevocable.
+    pub async fn purge(&self, account: &AccountId, id: &InstanceId) -> Result<(), StoreError> {
+        let removed = with_pool!(self.backend(), |pool| {
+            let mut tx = pool.begin().await?;
+            let owned: Option<String> =
+                sqlx::query_scalar("SELECT id FROM instances WHERE id = $1 AND account_id = $2")
+                    .bind(id.as_str())
+                    .bind(account.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owned.is_some() {
+                for table in ["history", "drift_events", "snapshots"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE instance_id = $1"))
+                        .bind(id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM instances WHERE id = $1")
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, StoreError>(owned.is_some())
+        })?;
+        if removed {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Purges up to `limit` instances soft-deleted before `at − retention`; returns how
+    /// many. Each goes in its own transaction, so a crash mid-way leaves whole instances.
+    pub async fn purge_expired(
+        &self,
+        at: Timestamp,
+        retention: Duration,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        let cutoff = at.as_micros().saturating_sub(micros(retention));
+        let expired: Vec<(String, String)> = with_pool!(self.backend(), |pool| {
+            sqlx::query_as(
+                "SELECT id, account_id FROM instances \
+                 WHERE deleted_at IS NOT NULL AND deleted_at < $1 LIMIT $2",
+            )
+            .bind(cutoff)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })?;
+        for (id, account) in &expired {
+            let id = super::rows::instance_id(id)?;
+            let account = AccountId::parse(account).map_err(corrupt)?;
+            self.purge(&account, &id).await?;
+        }
+        Ok(expired.len())
+    }
+}

@@ -1,0 +1,137 @@
+//! Storage: PostgreSQL or an embedded SQLite file, behind one `Store`.
+//!
+//! The two backends share every statement: SQL is written once in portable form (`$n`
+//! placeholders, BIGINT times, TEXT JSON) and [`with_pool!`] compiles each query for the
+//! concrete pool of the backend in use, so there is no second copy of any query to drift
+//! apart, and no `sqlx::Any` type erasure. What differs between the backends (connection
+//! options, SQLite's pragmas) lives in `backend.rs`. The shared conformance suite in
+//! `tests/store/` runs every behaviour against both.
+//!
+//! Durability (ARCHITECTURE.md invariant 3): cycles are appended to `history` by the
+//! group-commit writer (`writer.rs`) and a caller's `append` returns only after the
+//! transaction holding its rows has committed. Activation reads the newest snapshot plus
+//! the history after it.
+
+mod backend;
+mod error;
+mod instances;
+mod keys;
+mod pages;
+mod records;
+mod rows;
+mod writer;
+
+use std::time::Duration;
+
+pub use backend::Backend;
+pub use error::StoreError;
+pub use records::{
+    CycleRecord, DriftEvent, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta,
+    InstanceRecord, KeyRecord, NewInstance, Page, Paged, SnapshotRecord, SortKey, StoredInstance,
+    Summary,
+};
+pub use writer::Append;
+
+use writer::WriterHandle;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of the backend in use: one
+/// source, compiled once per backend.
+macro_rules! with_pool {
+    ($backend:expr, |$pool:ident| $body:expr) => {
+        match $backend {
+            $crate::store::Backend::Postgres($pool) => $body,
+            $crate::store::Backend::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Tuning of the storage layer (`[storage]` in config).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreOptions {
+    /// Connections in the pool (SQLite: readers; it has one writer at a time anyway).
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store reports itself
+    /// unavailable (503) instead of queueing forever.
+    pub acquire_timeout: Duration,
+    /// Group commit: a batch is flushed when it holds this many cycles…
+    pub group_commit_max_rows: usize,
+    /// …or when its first job has waited this long.
+    pub group_commit_linger: Duration,
+    /// Jobs the writer queues before `append` callers wait (bounded memory).
+    pub writer_queue: usize,
+    /// SQLite: how long a statement waits for the write lock.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+            group_commit_max_rows: 1000,
+            group_commit_linger: Duration::from_millis(1),
+            writer_queue: 16_384,
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The storage of one server: a connection pool and its group-commit writer.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    writer: WriterHandle,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+impl Store {
+    /// Connects to `url` (`postgres://…` or `sqlite://…`), applies pending migrations
+    /// and starts the group-commit writer.
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        let backend = Backend::connect(url, options).await?;
+        let store = Store {
+            writer: WriterHandle::spawn(backend.clone(), options),
+            backend,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations (idempotent).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        with_pool!(&self.backend, |pool| MIGRATOR.run(pool).await)?;
+        Ok(())
+    }
+
+    /// A round trip to the database: `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(&self.backend, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Appends cycles (and optionally a snapshot) through the group-commit writer;
+    /// returns once they are committed.
+    pub async fn append(&self, append: Append) -> Result<(), StoreError> {
+        self.writer.submit(append).await
+    }
+
+    /// Flushes the writer and closes the pool.
+    pub async fn close(&self) {
+        self.writer.shutdown().await;
+        with_pool!(&self.backend, |pool| pool.close().await);
+    }
+
+    pub(crate) fn backend(&self) -> &Backend {
+        &self.backend
+    }
+}
+
+/// How long a duration is in whole microseconds, for `Timestamp` arithmetic in SQL.
+pub(crate) fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,154 @@
+//! What the store reads and writes, in domain types (rows are decoded in `rows.rs`).
+
+use std::collections::BTreeMap;
+
+use crate::engine::{DriftLevel, EngineState, EngineVersion, Mode, Observation, StressState};
+use crate::ids::{AccountId, InstanceId, KeyId};
+use crate::timestamp::Timestamp;
+
+/// The state summary lists show without activating an instance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub energy_level: f64,
+    pub stress_state: StressState,
+    pub stability_index: f64,
+}
+
+/// A full engine state as of lifetime cycle `seq`: where recovery starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRecord {
+    /// Lifetime cycles this snapshot includes; history rows after it are replayed.
+    pub seq: u64,
+    pub state: EngineState,
+    /// Wall time of the instance's newest cycle: the next cycle's `dt` and the throttle
+    /// of a freshly activated actor start from it.
+    pub last_cycle_at: Option<Timestamp>,
+    pub summary: Summary,
+}
+
+/// One processed observation as the history keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// Lifetime number, 1-based, without gaps.
+    pub seq: u64,
+    /// Engine cycle after this observation.
+    pub cycle: u64,
+    pub observation: Observation,
+    /// The gap the engine was stepped with: replay uses exactly this.
+    pub dt: f64,
+    /// The client's `context` object, as JSON text.
+    pub context: String,
+    pub observed_at: Option<Timestamp>,
+    pub recorded_at: Timestamp,
+    /// State after the cycle.
+    pub summary: Summary,
+}
+
+/// A cycle to append: its history entry and the drift event it caused (D1–D3 only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleRecord {
+    pub entry: HistoryEntry,
+    pub drift: Option<DriftRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftRecord {
+    pub level: DriftLevel,
+    pub deviation: String,
+    pub affected_modes: Vec<Mode>,
+    pub rolled_back: bool,
+}
+
+/// A drift event as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftEvent {
+    pub seq: u64,
+    pub cycle: u64,
+    pub drift: DriftRecord,
+    pub recorded_at: Timestamp,
+}
+
+/// Instance metadata a client sets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstanceMeta {
+    pub name: String,
+    pub description: String,
+    pub user: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub cycle_cap: Option<u64>,
+}
+
+/// A new instance and its starting state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewInstance {
+    pub id: InstanceId,
+    pub account_id: AccountId,
+    pub meta: InstanceMeta,
+    pub persona: Option<String>,
+    pub engine_version: EngineVersion,
+    pub state: EngineState,
+    pub created_at: Timestamp,
+}
+
+/// An instance as stored, with its latest state summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRecord {
+    pub id: InstanceId,
+    pub account_id: AccountId,
+    pub meta: InstanceMeta,
+    pub stopped: bool,
+    pub persona: Option<String>,
+    pub engine_version: EngineVersion,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Lifetime cycles (billing): the newest history `seq`.
+    pub cycle_count: u64,
+    pub summary: Summary,
+}
+
+/// Everything activation needs: metadata, the newest snapshot, and the history after it
+/// in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredInstance {
+    pub record: InstanceRecord,
+    pub snapshot: SnapshotRecord,
+    pub tail: Vec<HistoryEntry>,
+}
+
+/// An API key as listed (never its secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRecord {
+    pub id: KeyId,
+    pub account_id: AccountId,
+    pub plan: String,
+    pub label: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// How `list_instances` sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    CreatedAt,
+    Name,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstanceFilter {
+    pub user: Option<String>,
+    pub stopped: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of a list and the total it was cut from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}

@@ -1,0 +1,255 @@
+//! Rows as the databases return them, and their conversion into records.
+//!
+//! `#[derive(sqlx::FromRow)]` is generic over the row type, so each struct decodes rows
+//! of both backends; everything database-shaped (i64 times, JSON text, enum names) is
+//! turned into domain types here, once.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{DriftLevel, EngineVersion, Mode, Observation, StressState, Unit};
+use crate::ids::{AccountId, InstanceId, KeyId};
+use crate::timestamp::Timestamp;
+
+use super::StoreError;
+use super::records::{
+    DriftEvent, DriftRecord, HistoryEntry, InstanceMeta, InstanceRecord, KeyRecord, SnapshotRecord,
+    Summary,
+};
+
+/// The columns of [`InstanceRow`]: an instance, its snapshot's summary and the summary of
+/// its newest history row (whichever is newer is the instance's current state).
+pub(super) const INSTANCE_SELECT: &str = "\
+SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
+       i.stopped, i.persona, i.engine_version, i.created_at, i.updated_at,
+       s.seq AS snap_seq, s.energy_level AS snap_energy, s.stress_state AS snap_stress,
+       s.stability_index AS snap_stability,
+       h.seq AS last_seq, h.energy_level AS last_energy, h.stress_state AS last_stress,
+       h.stability_index AS last_stability
+FROM instances i
+JOIN snapshots s ON s.instance_id = i.id
+LEFT JOIN history h ON h.instance_id = i.id
+     AND h.seq = (SELECT MAX(hh.seq) FROM history hh WHERE hh.instance_id = i.id)";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct InstanceRow {
+    id: String,
+    account_id: String,
+    name: String,
+    description: String,
+    user_tag: Option<String>,
+    metadata: String,
+    cycle_cap: Option<i64>,
+    stopped: bool,
+    persona: Option<String>,
+    engine_version: i32,
+    created_at: i64,
+    updated_at: i64,
+    snap_seq: i64,
+    snap_energy: f64,
+    snap_stress: String,
+    snap_stability: f64,
+    last_seq: Option<i64>,
+    last_energy: Option<f64>,
+    last_stress: Option<String>,
+    last_stability: Option<f64>,
+}
+
+impl TryFrom<InstanceRow> for InstanceRecord {
+    type Error = StoreError;
+
+    fn try_from(r: InstanceRow) -> Result<Self, StoreError> {
+        let snap_seq = unsigned(r.snap_seq)?;
+        let snapshot = summary(r.snap_energy, &r.snap_stress, r.snap_stability)?;
+        // A snapshot written at the same seq as the newest history row is newer than it
+        // (a reset writes one), so history wins only when strictly newer.
+        let (cycle_count, summary) =
+            match (r.last_seq, r.last_energy, r.last_stress, r.last_stability) {
+                (Some(seq), Some(e), Some(s), Some(st)) if unsigned(seq)? > snap_seq => {
+                    (unsigned(seq)?, self::summary(e, &s, st)?)
+                }
+                _ => (snap_seq, snapshot),
+            };
+        Ok(InstanceRecord {
+            id: instance_id(&r.id)?,
+            account_id: AccountId::parse(&r.account_id).map_err(corrupt)?,
+            meta: InstanceMeta {
+                name: r.name,
+                description: r.description,
+                user: r.user_tag,
+                metadata: serde_json::from_str::<BTreeMap<String, String>>(&r.metadata)
+                    .map_err(corrupt)?,
+                cycle_cap: r.cycle_cap.map(unsigned).transpose()?,
+            },
+            stopped: r.stopped,
+            persona: r.persona,
+            engine_version: engine_version(r.engine_version)?,
+            created_at: Timestamp::from_micros(r.created_at),
+            updated_at: Timestamp::from_micros(r.updated_at),
+            cycle_count,
+            summary,
+        })
+    }
+}
+
+pub(super) const SNAPSHOT_SELECT: &str = "\
+SELECT seq, state, last_cycle_at, energy_level, stress_state, stability_index
+FROM snapshots WHERE instance_id = $1";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SnapshotRow {
+    seq: i64,
+    state: String,
+    last_cycle_at: Option<i64>,
+    energy_level: f64,
+    stress_state: String,
+    stability_index: f64,
+}
+
+impl SnapshotRow {
+    pub(super) fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+impl TryFrom<SnapshotRow> for SnapshotRecord {
+    type Error = StoreError;
+
+    fn try_from(r: SnapshotRow) -> Result<Self, StoreError> {
+        Ok(SnapshotRecord {
+            seq: unsigned(r.seq)?,
+            state: serde_json::from_str(&r.state).map_err(corrupt)?,
+            last_cycle_at: r.last_cycle_at.map(Timestamp::from_micros),
+            summary: summary(r.energy_level, &r.stress_state, r.stability_index)?,
+        })
+    }
+}
+
+pub(super) const HISTORY_COLUMNS: &str = "seq, cycle, mode, signal, confidence, dt, context, \
+observed_at, recorded_at, energy_level, stress_state, stability_index";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct HistoryRow {
+    seq: i64,
+    cycle: i64,
+    mode: String,
+    signal: f64,
+    confidence: f64,
+    dt: f64,
+    context: String,
+    observed_at: Option<i64>,
+    recorded_at: i64,
+    energy_level: f64,
+    stress_state: String,
+    stability_index: f64,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = StoreError;
+
+    fn try_from(r: HistoryRow) -> Result<Self, StoreError> {
+        let mode: Mode = r.mode.parse().map_err(corrupt)?;
+        Ok(HistoryEntry {
+            seq: unsigned(r.seq)?,
+            cycle: unsigned(r.cycle)?,
+            observation: Observation::new(
+                mode,
+                Unit::new(r.signal).map_err(corrupt)?,
+                Unit::new(r.confidence).map_err(corrupt)?,
+            ),
+            dt: r.dt,
+            context: r.context,
+            observed_at: r.observed_at.map(Timestamp::from_micros),
+            recorded_at: Timestamp::from_micros(r.recorded_at),
+            summary: summary(r.energy_level, &r.stress_state, r.stability_index)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct DriftRow {
+    seq: i64,
+    cycle: i64,
+    level: String,
+    deviation: String,
+    affected_modes: String,
+    rolled_back: bool,
+    recorded_at: i64,
+}
+
+impl TryFrom<DriftRow> for DriftEvent {
+    type Error = StoreError;
+
+    fn try_from(r: DriftRow) -> Result<Self, StoreError> {
+        Ok(DriftEvent {
+            seq: unsigned(r.seq)?,
+            cycle: unsigned(r.cycle)?,
+            drift: DriftRecord {
+                level: DriftLevel::from_name(&r.level)
+                    .ok_or_else(|| corrupt(format!("drift level {:?}", r.level)))?,
+                deviation: r.deviation,
+                affected_modes: serde_json::from_str(&r.affected_modes).map_err(corrupt)?,
+                rolled_back: r.rolled_back,
+            },
+            recorded_at: Timestamp::from_micros(r.recorded_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyRow {
+    id: String,
+    account_id: String,
+    plan: String,
+    label: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<KeyRow> for KeyRecord {
+    type Error = StoreError;
+
+    fn try_from(r: KeyRow) -> Result<Self, StoreError> {
+        Ok(KeyRecord {
+            id: KeyId::parse(&r.id).map_err(corrupt)?,
+            account_id: AccountId::parse(&r.account_id).map_err(corrupt)?,
+            plan: r.plan,
+            label: r.label,
+            created_at: Timestamp::from_micros(r.created_at),
+            revoked_at: r.revoked_at.map(Timestamp::from_micros),
+        })
+    }
+}
+
+fn summary(energy_level: f64, stress: &str, stability_index: f64) -> Result<Summary, StoreError> {
+    Ok(Summary {
+        energy_level,
+        stress_state: StressState::from_name(stress)
+            .ok_or_else(|| corrupt(format!("stress state {stress:?}")))?,
+        stability_index,
+    })
+}
+
+pub(super) fn instance_id(s: &str) -> Result<InstanceId, StoreError> {
+    InstanceId::parse(s).map_err(corrupt)
+}
+
+fn engine_version(n: i32) -> Result<EngineVersion, StoreError> {
+    u16::try_from(n)
+        .ok()
+        .and_then(|n| EngineVersion::from_number(n).ok())
+        .ok_or_else(|| corrupt(format!("engine version {n}")))
+}
+
+/// Counts are BIGINT (signed) in SQL; a negative one is corruption.
+pub(super) fn unsigned(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| corrupt(format!("negative count {n}")))
+}
+
+/// Counts into BIGINT.
+pub(super) fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
