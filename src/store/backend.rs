@@ -35,11 +35,10 @@ impl Backend {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(o.sqlite_busy_timeout)
                 .foreign_keys(true);
-            if let Some(dir) = Path::new(options.get_filename()).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::from(sqlx::Error::Io(e)))?;
-                }
+            if let Some(dir) = Path::new(options.get_filename()).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::from(sqlx::Error::Io(e)))?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(o.max_connections)

@@ -34,7 +34,8 @@ pub struct Append {
 }
 
 enum Message {
-    Job(Append, oneshot::Sender<Result<(), StoreError>>),
+    /// Boxed: an append carries a full engine state, the flush marker nothing.
+    Job(Box<Append>, oneshot::Sender<Result<(), StoreError>>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -63,7 +64,7 @@ impl WriterHandle {
     pub(crate) async fn submit(&self, append: Append) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         self.tx
-            .send(Message::Job(append, done))
+            .send(Message::Job(Box::new(append), done))
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         wait.await.map_err(|_| StoreError::WriterStopped)?
@@ -84,7 +85,7 @@ struct Writer {
     linger: std::time::Duration,
 }
 
-type Job = (Append, oneshot::Sender<Result<(), StoreError>>);
+type Job = (Box<Append>, oneshot::Sender<Result<(), StoreError>>);
 
 impl Writer {
     async fn run(self, mut rx: mpsc::Receiver<Message>) {
@@ -128,7 +129,7 @@ impl Writer {
         if jobs.is_empty() {
             return;
         }
-        let appends: Vec<&Append> = jobs.iter().map(|(a, _)| a).collect();
+        let appends: Vec<&Append> = jobs.iter().map(|(a, _)| a.as_ref()).collect();
         let started = Instant::now();
         let result = commit(&self.backend, &appends).await;
         metrics::histogram!("identity_os_storage_commit_seconds").record(started.elapsed());

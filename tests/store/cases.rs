@@ -1,0 +1,671 @@
+//! The behaviours every backend must have. Each case gets a fresh, empty store.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use identity_os::engine::{
+    DriftLevel, Dt, Engine, EngineState, EngineVersion, Mode, Observation, Profile, StressState,
+    Unit,
+};
+use identity_os::ids::{AccountId, InstanceId, KeyId};
+use identity_os::store::{
+    Append, CycleRecord, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta, NewInstance,
+    Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
+};
+use identity_os::timestamp::Timestamp;
+
+const ENGINE: Engine = Engine::latest();
+/// 2026-11-23T00:00:00Z.
+const T0: i64 = 1_795_392_000_000_000;
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_micros(T0 + secs * 1_000_000)
+}
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn account(store: &Store) -> AccountId {
+    let id = AccountId::generate();
+    ok(store.create_account(&id, "pro", at(0)).await);
+    id
+}
+
+fn meta(name: &str, user: Option<&str>) -> InstanceMeta {
+    InstanceMeta {
+        name: name.to_owned(),
+        description: format!("{name} test instance"),
+        user: user.map(str::to_owned),
+        metadata: BTreeMap::from([("team".to_owned(), "qa".to_owned())]),
+        cycle_cap: None,
+    }
+}
+
+/// An instance as a runtime would drive it: state in memory, cycles appended.
+struct Driven {
+    id: InstanceId,
+    account: AccountId,
+    state: EngineState,
+    seq: u64,
+}
+
+impl Driven {
+    async fn create(store: &Store, account: &AccountId, name: &str, created: i64) -> Driven {
+        let state = EngineState::default();
+        let new = NewInstance {
+            id: InstanceId::generate(),
+            account_id: account.clone(),
+            meta: meta(name, None),
+            persona: None,
+            engine_version: EngineVersion::LATEST,
+            state,
+            created_at: at(created),
+        };
+        ok(store.create_instance(&new).await);
+        Driven {
+            id: new.id,
+            account: account.clone(),
+            state,
+            seq: 0,
+        }
+    }
+
+    /// Steps the engine and returns the cycle records of `observations`.
+    fn step(&mut self, observations: &[(Mode, f64)], when: i64) -> Vec<CycleRecord> {
+        observations
+            .iter()
+            .map(|(mode, signal)| {
+                let o = Observation::new(*mode, unit(*signal), unit(0.9));
+                let dt = 1.25;
+                let drift = ENGINE.step(&mut self.state, o, Dt::from_secs(dt));
+                self.seq += 1;
+                let snapshot = ENGINE.snapshot(&self.state, self.id.as_str());
+                CycleRecord {
+                    entry: HistoryEntry {
+                        seq: self.seq,
+                        cycle: self.state.cycle,
+                        observation: o,
+                        dt,
+                        context: format!(r#"{{"turn":{}}}"#, self.seq),
+                        observed_at: Some(at(when - 1)),
+                        recorded_at: at(when),
+                        summary: Summary {
+                            energy_level: snapshot.energy_level,
+                            stress_state: snapshot.stress_state,
+                            stability_index: snapshot.stability_index,
+                        },
+                    },
+                    drift: (drift.level() != DriftLevel::D0).then(|| DriftRecord {
+                        level: drift.level(),
+                        deviation: drift.deviation().to_string(),
+                        affected_modes: drift.affected_modes().iter().collect(),
+                        rolled_back: drift.rolled_back(),
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn snapshot(&self, when: i64) -> SnapshotRecord {
+        let s = ENGINE.snapshot(&self.state, self.id.as_str());
+        SnapshotRecord {
+            seq: self.seq,
+            state: self.state,
+            last_cycle_at: Some(at(when)),
+            summary: Summary {
+                energy_level: s.energy_level,
+                stress_state: s.stress_state,
+                stability_index: s.stability_index,
+            },
+        }
+    }
+
+    /// Steps through `observations` and wraps their cycles in an append.
+    fn turn(&mut self, observations: &[(Mode, f64)], when: i64) -> Append {
+        let cycles = self.step(observations, when);
+        self.append(cycles, None)
+    }
+
+    fn append(&self, cycles: Vec<CycleRecord>, snapshot: Option<SnapshotRecord>) -> Append {
+        Append {
+            instance_id: self.id.clone(),
+            account_id: self.account.clone(),
+            cycles,
+            snapshot,
+        }
+    }
+}
+
+fn unit(x: f64) -> Unit {
+    ok(Unit::new(x))
+}
+
+fn page(limit: u32, offset: u64) -> Page {
+    Page { limit, offset }
+}
+
+pub async fn created_instances_read_back_per_account(store: &Store) {
+    let a = account(store).await;
+    let b = account(store).await;
+    let mut modes = [unit(0.5); 7];
+    modes[Mode::Order.index()] = unit(0.9);
+    let state = EngineState::new(Profile {
+        modes,
+        energy: unit(0.6),
+    });
+    let new = NewInstance {
+        id: InstanceId::generate(),
+        account_id: a.clone(),
+        meta: InstanceMeta {
+            cycle_cap: Some(500),
+            ..meta("Aria", Some("user-7"))
+        },
+        persona: Some("persona_guardian".into()),
+        engine_version: EngineVersion::V1,
+        state,
+        created_at: at(10),
+    };
+    let created = ok(store.create_instance(&new).await);
+    assert_eq!(created.id, new.id);
+    assert_eq!(created.meta, new.meta);
+    assert_eq!(created.persona.as_deref(), Some("persona_guardian"));
+    assert_eq!(created.engine_version, EngineVersion::V1);
+    assert_eq!((created.created_at, created.updated_at), (at(10), at(10)));
+    assert_eq!(created.cycle_count, 0);
+    assert!(!created.stopped);
+    assert_eq!(created.summary.energy_level, 0.6);
+    assert_eq!(created.summary.stress_state, ENGINE.stress_state(&state));
+    assert_eq!(ok(store.get_instance(&a, &new.id).await), created);
+    // Another account's key sees nothing: not found, never forbidden.
+    assert!(matches!(
+        store.get_instance(&b, &new.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let theirs = ok(store
+        .list_instances(
+            &b,
+            &InstanceFilter::default(),
+            SortKey::CreatedAt,
+            true,
+            page(20, 0),
+        )
+        .await);
+    assert_eq!(theirs.total, 0);
+    assert!(matches!(
+        store.get_instance(&a, &InstanceId::generate()).await,
+        Err(StoreError::NotFound)
+    ));
+    // The id is the primary key: a second create with it fails.
+    assert!(matches!(
+        store.create_instance(&new).await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+pub async fn lists_sort_filter_and_page(store: &Store) {
+    let a = account(store).await;
+    let names = ["delta", "alpha", "charlie", "bravo", "echo"];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let user = if i % 2 == 0 {
+            Some("even")
+        } else {
+            Some("odd")
+        };
+        let new = NewInstance {
+            id: InstanceId::generate(),
+            account_id: a.clone(),
+            meta: meta(name, user),
+            persona: None,
+            engine_version: EngineVersion::LATEST,
+            state: EngineState::default(),
+            created_at: at(i as i64),
+        };
+        ok(store.create_instance(&new).await);
+        ids.push(new.id);
+    }
+    let all = InstanceFilter::default();
+    let newest = ok(store
+        .list_instances(&a, &all, SortKey::CreatedAt, true, page(2, 0))
+        .await);
+    assert_eq!(newest.total, 5);
+    let got: Vec<_> = newest.items.iter().map(|r| r.meta.name.as_str()).collect();
+    assert_eq!(got, ["echo", "bravo"]);
+    let next = ok(store
+        .list_instances(&a, &all, SortKey::CreatedAt, true, page(2, 2))
+        .await);
+    let got: Vec<_> = next.items.iter().map(|r| r.meta.name.as_str()).collect();
+    assert_eq!(got, ["charlie", "alpha"]);
+    let by_name = ok(store
+        .list_instances(&a, &all, SortKey::Name, false, page(10, 0))
+        .await);
+    let got: Vec<_> = by_name.items.iter().map(|r| r.meta.name.as_str()).collect();
+    assert_eq!(got, ["alpha", "bravo", "charlie", "delta", "echo"]);
+    let past_end = ok(store
+        .list_instances(&a, &all, SortKey::Name, false, page(10, 9))
+        .await);
+    assert!(past_end.items.is_empty());
+    assert_eq!(past_end.total, 5);
+
+    let even = InstanceFilter {
+        user: Some("even".into()),
+        stopped: None,
+    };
+    let got = ok(store
+        .list_instances(&a, &even, SortKey::Name, false, page(10, 0))
+        .await);
+    let names: Vec<_> = got.items.iter().map(|r| r.meta.name.as_str()).collect();
+    assert_eq!((names, got.total), (vec!["charlie", "delta", "echo"], 3));
+
+    ok(store.set_stopped(&a, &ids[1], true, at(50)).await);
+    let stopped = InstanceFilter {
+        user: None,
+        stopped: Some(true),
+    };
+    let got = ok(store
+        .list_instances(&a, &stopped, SortKey::Name, false, page(10, 0))
+        .await);
+    assert_eq!(
+        got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        vec![ids[1].clone()]
+    );
+    let running = InstanceFilter {
+        user: Some("odd".into()),
+        stopped: Some(false),
+    };
+    let got = ok(store
+        .list_instances(&a, &running, SortKey::Name, false, page(10, 0))
+        .await);
+    assert_eq!(
+        got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        vec![ids[3].clone()]
+    );
+}
+
+pub async fn appended_cycles_replay_after_the_newest_snapshot(store: &Store) {
+    let a = account(store).await;
+    let mut inst = Driven::create(store, &a, "replay", 0).await;
+    let first = inst.step(&[(Mode::Exploration, 0.8), (Mode::Order, 0.3)], 5);
+    ok(store.append(inst.append(first.clone(), None)).await);
+    let loaded = ok(store.load(&a, &inst.id).await);
+    assert_eq!(loaded.snapshot.seq, 0);
+    assert_eq!(loaded.snapshot.state, EngineState::default());
+    assert_eq!(
+        loaded.tail,
+        first.iter().map(|c| c.entry.clone()).collect::<Vec<_>>()
+    );
+
+    // Replaying the tail from the snapshot reproduces the live state exactly.
+    let mut replayed = loaded.snapshot.state;
+    for entry in &loaded.tail {
+        ENGINE.step(&mut replayed, entry.observation, Dt::from_secs(entry.dt));
+    }
+    assert_eq!(replayed, inst.state);
+
+    let second = inst.step(&[(Mode::Connection, 1.0)], 9);
+    let snap = inst.snapshot(9);
+    ok(store.append(inst.append(second, Some(snap.clone()))).await);
+    let third = inst.step(&[(Mode::Identity, 0.4)], 12);
+    ok(store.append(inst.append(third.clone(), None)).await);
+    let loaded = ok(store.load(&a, &inst.id).await);
+    assert_eq!(loaded.snapshot, snap);
+    assert_eq!(loaded.tail, vec![third[0].entry.clone()]);
+    assert_eq!(loaded.record.cycle_count, 4);
+    // Another account cannot load it.
+    let b = account(store).await;
+    assert!(matches!(
+        store.load(&b, &inst.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn engine_state_survives_storage_bit_for_bit(store: &Store) {
+    let a = account(store).await;
+    let mut inst = Driven::create(store, &a, "bits", 0).await;
+    let mut cycles = Vec::new();
+    for i in 0..40 {
+        let mode = Mode::ALL[i % 7];
+        cycles.extend(inst.step(&[(mode, (i as f64 * 0.173) % 1.0)], 1 + i as i64));
+    }
+    ok(store
+        .append(inst.append(cycles, Some(inst.snapshot(41))))
+        .await);
+    let loaded = ok(store.load(&a, &inst.id).await);
+    let bits = |s: &EngineState| {
+        let mut v: Vec<u64> = s
+            .modes
+            .iter()
+            .chain(&s.baseline)
+            .map(|x| x.to_bits())
+            .collect();
+        v.extend([s.energy, s.load, s.volatility].map(f64::to_bits));
+        v
+    };
+    assert_eq!(bits(&loaded.snapshot.state), bits(&inst.state));
+    assert_eq!(loaded.snapshot.state, inst.state);
+}
+
+pub async fn instance_summary_follows_the_newest_write(store: &Store) {
+    let a = account(store).await;
+    let mut inst = Driven::create(store, &a, "summary", 0).await;
+    let cycles = inst.step(
+        &[(Mode::StressResponse, 1.0), (Mode::StressResponse, 1.0)],
+        3,
+    );
+    let last = cycles[1].entry.summary;
+    ok(store.append(inst.append(cycles, None)).await);
+    let record = ok(store.get_instance(&a, &inst.id).await);
+    assert_eq!((record.cycle_count, record.summary), (2, last));
+    assert_ne!(record.summary.stress_state, StressState::Low);
+
+    // A reset writes a snapshot at the same seq: it is newer than the history row.
+    ENGINE.reset(&mut inst.state, identity_os::engine::ResetTarget::Default);
+    let reset = inst.snapshot(4);
+    ok(store
+        .append(inst.append(Vec::new(), Some(reset.clone())))
+        .await);
+    let record = ok(store.get_instance(&a, &inst.id).await);
+    assert_eq!((record.cycle_count, record.summary), (2, reset.summary));
+    assert_eq!(record.summary.stress_state, StressState::Low);
+    // Lists show the same.
+    let list = ok(store
+        .list_instances(
+            &a,
+            &InstanceFilter::default(),
+            SortKey::CreatedAt,
+            true,
+            page(5, 0),
+        )
+        .await);
+    assert_eq!(list.items[0].summary, reset.summary);
+}
+
+pub async fn a_duplicate_seq_fails_only_its_own_append(store: &Store) {
+    let a = account(store).await;
+    let mut x = Driven::create(store, &a, "x", 0).await;
+    let mut y = Driven::create(store, &a, "y", 0).await;
+    let x1 = x.step(&[(Mode::Perception, 0.5)], 1);
+    ok(store.append(x.append(x1.clone(), None)).await);
+    // Submitted together, so they may share one transaction: the replayed seq must fail
+    // alone, and y's cycle must still commit.
+    let y1 = y.step(&[(Mode::Perception, 0.5)], 1);
+    let (dup, fine) = tokio::join!(
+        store.append(x.append(x1, None)),
+        store.append(y.append(y1, None))
+    );
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    ok(fine);
+    assert_eq!(ok(store.history_page(&y.id, page(10, 0)).await).total, 1);
+    assert_eq!(
+        ok(store.history_page(&x.id, page(10, 0)).await).items.len(),
+        1
+    );
+}
+
+pub async fn concurrent_appends_leave_no_gaps(store: &Store) {
+    let a = account(store).await;
+    let mut tasks = Vec::new();
+    for n in 0..24 {
+        let mut inst = Driven::create(store, &a, &format!("load-{n}"), n).await;
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for turn in 0..15i64 {
+                let cycles = inst.step(&[(Mode::ALL[(turn % 7) as usize], 0.6)], turn);
+                store.append(inst.append(cycles, None)).await?;
+            }
+            Ok::<_, StoreError>(inst)
+        }));
+    }
+    for task in tasks {
+        let inst = ok(ok(task.await));
+        let history = ok(store.history_page(&inst.id, page(100, 0)).await);
+        let seqs: Vec<u64> = history.items.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=15).rev().collect::<Vec<_>>());
+        let loaded = ok(store.load(&a, &inst.id).await);
+        let mut state = loaded.snapshot.state;
+        for e in &loaded.tail {
+            ENGINE.step(&mut state, e.observation, Dt::from_secs(e.dt));
+        }
+        assert_eq!(state, inst.state);
+    }
+}
+
+pub async fn drift_events_and_history_page_newest_first(store: &Store) {
+    let a = account(store).await;
+    let mut inst = Driven::create(store, &a, "drift", 0).await;
+    let cycles = inst.step(&[(Mode::Assertion, 1.0); 12], 2);
+    let expected: Vec<_> = cycles
+        .iter()
+        .filter_map(|c| c.drift.clone().map(|d| (c.entry.seq, d)))
+        .collect();
+    assert!(!expected.is_empty(), "no drift in 12 strong cycles");
+    ok(store.append(inst.append(cycles.clone(), None)).await);
+
+    let events = ok(store.drift_page(&inst.id, page(100, 0)).await);
+    assert_eq!(events.total, expected.len() as u64);
+    let got: Vec<_> = events
+        .items
+        .iter()
+        .map(|e| (e.seq, e.drift.clone()))
+        .collect();
+    assert_eq!(got, expected.into_iter().rev().collect::<Vec<_>>());
+    assert!(events.items.iter().all(|e| e.recorded_at == at(2)));
+
+    let history = ok(store.history_page(&inst.id, page(5, 3)).await);
+    assert_eq!(history.total, 12);
+    let seqs: Vec<_> = history.items.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [9, 8, 7, 6, 5]);
+    assert_eq!(history.items[0], cycles[8].entry);
+    let empty = ok(store
+        .history_page(&InstanceId::generate(), page(5, 0))
+        .await);
+    assert_eq!((empty.total, empty.items.len()), (0, 0));
+}
+
+pub async fn cycles_are_billed_per_account_and_month(store: &Store) {
+    let a = account(store).await;
+    let b = account(store).await;
+    let mut x = Driven::create(store, &a, "x", 0).await;
+    let mut y = Driven::create(store, &b, "y", 0).await;
+    ok(store.append(x.turn(&[(Mode::Order, 0.5); 3], 1)).await);
+    ok(store.append(x.turn(&[(Mode::Order, 0.5); 2], 2)).await);
+    ok(store.append(y.turn(&[(Mode::Order, 0.5)], 3)).await);
+    // A snapshot-only write bills nothing.
+    ok(store
+        .append(x.append(Vec::new(), Some(x.snapshot(4))))
+        .await);
+    // Next month is a new period.
+    let december = 8 * 86_400;
+    ok(store.append(x.turn(&[(Mode::Order, 0.5)], december)).await);
+    assert_eq!(ok(store.monthly_usage(&a, "2026-11").await), 5);
+    assert_eq!(ok(store.monthly_usage(&a, "2026-12").await), 1);
+    assert_eq!(ok(store.monthly_usage(&b, "2026-11").await), 1);
+    assert_eq!(ok(store.monthly_usage(&b, "2026-12").await), 0);
+}
+
+pub async fn metadata_and_lifecycle_updates(store: &Store) {
+    let a = account(store).await;
+    let b = account(store).await;
+    let inst = Driven::create(store, &a, "meta", 0).await;
+    let changed = InstanceMeta {
+        name: "renamed".into(),
+        description: String::new(),
+        user: None,
+        metadata: BTreeMap::new(),
+        cycle_cap: Some(10),
+    };
+    let record = ok(store.update_meta(&a, &inst.id, &changed, at(20)).await);
+    assert_eq!(
+        (record.meta, record.updated_at, record.created_at),
+        (changed.clone(), at(20), at(0))
+    );
+    assert!(matches!(
+        store.update_meta(&b, &inst.id, &changed, at(21)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let stopped = ok(store.set_stopped(&a, &inst.id, true, at(30)).await);
+    assert!(stopped.stopped);
+    let started = ok(store.set_stopped(&a, &inst.id, false, at(31)).await);
+    assert!(!started.stopped && started.updated_at == at(31));
+    assert!(matches!(
+        store.set_stopped(&b, &inst.id, true, at(32)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let updated = ok(store
+        .set_engine_version(&a, &inst.id, EngineVersion::LATEST, at(40))
+        .await);
+    assert_eq!(updated.engine_version, EngineVersion::LATEST);
+}
+
+pub async fn soft_delete_restore_and_purge(store: &Store) {
+    let week = Duration::from_secs(7 * 86_400);
+    let a = account(store).await;
+    let b = account(store).await;
+    let mut inst = Driven::create(store, &a, "doomed", 0).await;
+    ok(store.append(inst.turn(&[(Mode::Order, 0.7); 3], 1)).await);
+
+    assert!(matches!(
+        store.soft_delete(&b, &inst.id, at(10)).await,
+        Err(StoreError::NotFound)
+    ));
+    ok(store.soft_delete(&a, &inst.id, at(10)).await);
+    assert!(matches!(
+        store.get_instance(&a, &inst.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.load(&a, &inst.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.soft_delete(&a, &inst.id, at(11)).await,
+        Err(StoreError::NotFound)
+    ));
+    let list = ok(store
+        .list_instances(
+            &a,
+            &InstanceFilter::default(),
+            SortKey::CreatedAt,
+            true,
+            page(10, 0),
+        )
+        .await);
+    assert_eq!(list.total, 0);
+
+    // Another account cannot restore it; its owner can, with all its history.
+    assert!(matches!(
+        store.restore(&b, &inst.id, at(20), week).await,
+        Err(StoreError::NotFound)
+    ));
+    let back = ok(store.restore(&a, &inst.id, at(20), week).await);
+    assert_eq!(back.cycle_count, 3);
+    assert_eq!(ok(store.load(&a, &inst.id).await).tail.len(), 3);
+    // Restoring a live instance: it was never deleted.
+    assert!(matches!(
+        store.restore(&a, &inst.id, at(21), week).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Past the window: a conflict, and the instance stays deleted.
+    ok(store.soft_delete(&a, &inst.id, at(30)).await);
+    let late = at(30 + 8 * 86_400);
+    assert!(matches!(
+        store.restore(&a, &inst.id, late, week).await,
+        Err(StoreError::Conflict("restore_window_expired"))
+    ));
+
+    // Purge: everything goes, irrevocably.
+    ok(store.purge(&a, &inst.id).await);
+    assert!(matches!(
+        store.restore(&a, &inst.id, at(31), week).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(ok(store.history_page(&inst.id, page(10, 0)).await).total, 0);
+    assert!(matches!(
+        store.purge(&a, &inst.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A live instance can be purged directly; another account's cannot.
+    let live = Driven::create(store, &a, "live", 0).await;
+    assert!(matches!(
+        store.purge(&b, &live.id).await,
+        Err(StoreError::NotFound)
+    ));
+    ok(store.purge(&a, &live.id).await);
+    assert!(matches!(
+        store.get_instance(&a, &live.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn expired_deletions_are_purged(store: &Store) {
+    let week = Duration::from_secs(7 * 86_400);
+    let a = account(store).await;
+    let mut old = Driven::create(store, &a, "old", 0).await;
+    ok(store.append(old.turn(&[(Mode::Order, 0.7)], 1)).await);
+    let recent = Driven::create(store, &a, "recent", 0).await;
+    let live = Driven::create(store, &a, "live", 0).await;
+    ok(store.soft_delete(&a, &old.id, at(0)).await);
+    ok(store.soft_delete(&a, &recent.id, at(6 * 86_400)).await);
+    let now = at(7 * 86_400 + 1);
+    assert_eq!(ok(store.purge_expired(now, week, 100).await), 1);
+    assert!(matches!(
+        store.restore(&a, &old.id, now, week).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(ok(store.history_page(&old.id, page(10, 0)).await).total, 0);
+    ok(store.restore(&a, &recent.id, now, week).await);
+    ok(store.get_instance(&a, &live.id).await);
+    assert_eq!(ok(store.purge_expired(now, week, 100).await), 0);
+}
+
+pub async fn keys_are_found_by_hash_until_revoked(store: &Store) {
+    let a = account(store).await;
+    let id = KeyId::generate();
+    let key = ok(store.create_key(&id, &a, "hash-one", "ci", at(1)).await);
+    assert_eq!(
+        (
+            key.id.clone(),
+            key.account_id.clone(),
+            key.plan.as_str(),
+            key.label.as_str()
+        ),
+        (id.clone(), a.clone(), "pro", "ci")
+    );
+    assert_eq!(key.revoked_at, None);
+    assert_eq!(ok(store.find_key("hash-one").await), Some(key.clone()));
+    assert_eq!(ok(store.find_key("hash-two").await), None);
+    // A hash is unique: the same secret cannot be stored twice.
+    assert!(matches!(
+        store
+            .create_key(&KeyId::generate(), &a, "hash-one", "again", at(2))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let second = ok(store
+        .create_key(&KeyId::generate(), &a, "hash-two", "", at(3))
+        .await);
+    assert_eq!(ok(store.list_keys().await), vec![key.clone(), second]);
+
+    let revoked = ok(store.revoke_key(&id, at(5)).await);
+    assert_eq!(revoked.revoked_at, Some(at(5)));
+    assert_eq!(ok(store.find_key("hash-one").await), None);
+    assert_eq!(
+        ok(store.revoke_key(&id, at(9)).await).revoked_at,
+        Some(at(5))
+    );
+    assert!(matches!(
+        store.revoke_key(&KeyId::generate(), at(9)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn migrations_are_idempotent(store: &Store) {
+    ok(store.migrate().await);
+    ok(store.migrate().await);
+    ok(store.ping().await);
+}

@@ -1,0 +1,85 @@
+//! A fresh, isolated database per test: a temporary SQLite file, or a PostgreSQL schema
+//! of its own (so tests run in parallel against one server).
+
+use identity_os::ids::InstanceId;
+use identity_os::store::{Store, StoreOptions};
+
+pub struct TestDb {
+    pub store: Store,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+fn unique_suffix() -> String {
+    // An instance id is 16 random hex digits: unique enough for a test's name.
+    InstanceId::generate().as_str()["inst_".len()..].to_owned()
+}
+
+pub fn options() -> StoreOptions {
+    StoreOptions {
+        max_connections: 4,
+        ..StoreOptions::default()
+    }
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(format!("identity-os-test-{}", unique_suffix()));
+        let url = format!("sqlite://{}/store.db", dir.display());
+        let store = Store::open(&url, &options())
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        TestDb {
+            store,
+            cleanup: Cleanup::File(dir),
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let admin_url = std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+            panic!(
+                "IDENTITY_OS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
+                 need a server (run .ci/run, which provides one)"
+            )
+        });
+        let schema = format!("idos_test_{}", unique_suffix());
+        admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+        let store = Store::open(&url, &options())
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        TestDb {
+            store,
+            cleanup: Cleanup::Schema { admin_url, schema },
+        }
+    }
+
+    pub async fn drop(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::File(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                admin(&admin_url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+            }
+        }
+    }
+}
+
+/// Runs one statement on a plain connection, outside the store under test.
+async fn admin(url: &str, sql: &str) {
+    let pool = sqlx::PgPool::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    sqlx::query(sql)
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    pool.close().await;
+}
