@@ -5,5 +5,6 @@
 
 pub mod engine;
 pub mod ids;
+pub mod instance;
 pub mod store;
 pub mod timestamp;

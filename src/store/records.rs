@@ -20,8 +20,9 @@ pub struct SnapshotRecord {
     /// Lifetime cycles this snapshot includes; history rows after it are replayed.
     pub seq: u64,
     pub state: EngineState,
-    /// Wall time of the instance's newest cycle: the next cycle's `dt` and the throttle
-    /// of a freshly activated actor start from it.
+    /// Wall time of the newest cycle (none before the first): the throttle of a freshly
+    /// activated actor, and the next cycle's `dt` (measured from creation before any
+    /// cycle), start from it.
     pub last_cycle_at: Option<Timestamp>,
     pub summary: Summary,
 }
