@@ -4,9 +4,12 @@
 //! instances in PostgreSQL or SQLite.
 
 pub mod api_key;
+pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod http;
 pub mod ids;
 pub mod instance;
+pub mod server;
 pub mod store;
 pub mod timestamp;

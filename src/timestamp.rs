@@ -27,6 +27,27 @@ impl Timestamp {
         format!("{y:04}-{m:02}")
     }
 
+    /// RFC 3339 in UTC with `Z`: seconds, plus microseconds when there are any.
+    pub fn to_rfc3339(self) -> String {
+        let (y, mo, d) = self.civil_date();
+        let in_day = self.0.rem_euclid(86_400_000_000);
+        let (secs, micros) = (in_day / 1_000_000, in_day % 1_000_000);
+        let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if micros == 0 {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        } else {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
+        }
+    }
+
+    /// Whole seconds (rounded up) until the next UTC calendar month begins.
+    pub fn secs_until_next_month(self) -> u64 {
+        let (y, m, _) = self.civil_date();
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let next = days_from_civil(ny, nm, 1) * 86_400_000_000;
+        u64::try_from((next - self.0 + 999_999) / 1_000_000).unwrap_or(0)
+    }
+
     /// The UTC calendar date (year, month 1–12, day 1–31).
     pub fn civil_date(self) -> (i64, u32, u32) {
         civil_from_days(self.0.div_euclid(86_400_000_000))
@@ -74,6 +95,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
+/// The inverse of [`civil_from_days`] (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +117,11 @@ mod tests {
         let t = Timestamp::from_micros(1_795_401_782_000_000);
         assert_eq!(t.civil_date(), (2026, 11, 23));
         assert_eq!(t.month(), "2026-11");
+        assert_eq!(t.to_rfc3339(), "2026-11-23T02:43:02Z");
+        assert_eq!(
+            Timestamp::from_micros(1_795_401_782_000_250).to_rfc3339(),
+            "2026-11-23T02:43:02.000250Z"
+        );
         // 2024-02-29T23:59:59.999999Z, a leap day, and the microsecond after it.
         let leap = Timestamp::from_micros(1_709_251_199_999_999);
         assert_eq!(leap.civil_date(), (2024, 2, 29));
@@ -93,5 +130,14 @@ mod tests {
             (2024, 3, 1)
         );
         assert_eq!(Timestamp::from_micros(-1).civil_date(), (1969, 12, 31));
+        for days in [-800_000, -1, 0, 1, 59, 60, 20_000, 20_515, 3_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        // 2026-11-23T02:43:02Z → 2026-12-01T00:00:00Z.
+        assert_eq!(
+            t.secs_until_next_month(),
+            7 * 86_400 + 21 * 3600 + 16 * 60 + 58
+        );
     }
 }

@@ -25,7 +25,7 @@ pub use contract::{
     Commitment, Contract, DecisionStyle, Expressiveness, RecoveryPath, RecoveryProfile, Risk, Tempo,
 };
 pub use drift::{Deviation, Drift, DriftLevel};
-pub use mode::{MODE_COUNT, Mode, ModeList, ModeStrengths, UnknownMode};
+pub use mode::{MODE_COUNT, Mode, ModeList, ModeStrengths, UnknownMode, display_names};
 pub use observation::{Dt, Observation};
 pub use snapshot::Snapshot;
 pub use state::{EngineState, Profile, ResetTarget, StablePoint};

@@ -31,6 +31,55 @@ impl Store {
         Ok(())
     }
 
+    /// Creates an account with one key, in one transaction.
+    pub async fn create_account_with_key(
+        &self,
+        account: &AccountId,
+        plan: &str,
+        key: &KeyId,
+        secret_hash: &str,
+        label: &str,
+        at: Timestamp,
+    ) -> Result<KeyRecord, StoreError> {
+        with_pool!(self.backend(), |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO accounts (id, plan, created_at) VALUES ($1, $2, $3)")
+                .bind(account.as_str())
+                .bind(plan)
+                .bind(at.as_micros())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO api_keys (id, account_id, secret_hash, label, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(key.as_str())
+            .bind(account.as_str())
+            .bind(secret_hash)
+            .bind(label)
+            .bind(at.as_micros())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.keys(Some(key))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// True when a key with this hash was ever stored, revoked or not.
+    pub async fn key_exists(&self, secret_hash: &str) -> Result<bool, StoreError> {
+        let found: Option<String> = with_pool!(self.backend(), |pool| {
+            sqlx::query_scalar("SELECT id FROM api_keys WHERE secret_hash = $1")
+                .bind(secret_hash)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(found.is_some())
+    }
+
     /// Stores a key of `account` under the hash of its secret.
     pub async fn create_key(
         &self,

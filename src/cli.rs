@@ -1,0 +1,103 @@
+//! The `identity-os` command line: `serve` (default), `migrate`, `keys`.
+
+use clap::{Parser, Subcommand};
+
+use crate::api_key;
+use crate::config::Config;
+use crate::ids::KeyId;
+use crate::server::{self, StartError};
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "identity-os",
+    version,
+    about = "Stateful personality models for AI agents"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage API keys (works while a server runs on the same database).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an account on PLAN with a new key; prints the key alone on stdout.
+    Create {
+        #[arg(long)]
+        plan: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// One key a line: id, plan, label, created time, revoked or active.
+    List,
+    /// Revoke a key by its id (key_…).
+    Revoke { id: String },
+}
+
+/// Runs a command other than `serve`; returns what to print on stdout.
+pub async fn run_admin(command: Command, config: Config) -> Result<String, StartError> {
+    let store = server::open_store(&config).await?;
+    let fail = |e: crate::store::StoreError| StartError(format!("keys: {e}"));
+    let out = match command {
+        Command::Serve => String::new(),
+        Command::Migrate => "migrations applied".to_owned(),
+        Command::Keys(KeysCommand::Create { plan, label }) => {
+            if !config.plans.contains_key(&plan) {
+                let known: Vec<_> = config.plans.keys().map(String::as_str).collect();
+                return Err(StartError(format!(
+                    "--plan {plan:?}: unknown plan (configured: {})",
+                    known.join(", ")
+                )));
+            }
+            let key = api_key::generate();
+            server::create_key(&store, &plan, &api_key::hash(&key), &label)
+                .await
+                .map_err(fail)?;
+            key
+        }
+        Command::Keys(KeysCommand::List) => store
+            .list_keys()
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|k| {
+                let state = match k.revoked_at {
+                    Some(at) => format!("revoked {}", at.to_rfc3339()),
+                    None => "active".to_owned(),
+                };
+                format!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    k.id,
+                    k.plan,
+                    k.label,
+                    k.created_at.to_rfc3339()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Command::Keys(KeysCommand::Revoke { id }) => {
+            let id = KeyId::parse(&id).map_err(|e| StartError(e.to_string()))?;
+            let key = store
+                .revoke_key(&id, Timestamp::now())
+                .await
+                .map_err(|e| match e {
+                    crate::store::StoreError::NotFound => StartError(format!("no key {id}")),
+                    e => fail(e),
+                })?;
+            format!("revoked {}", key.id)
+        }
+    };
+    store.close().await;
+    Ok(out)
+}

@@ -1,0 +1,217 @@
+//! The error envelope of API.md §1, for every failure the API can answer.
+//!
+//! `{"error": code, "message": text, "details": {"field", "reason", …}}`, plus
+//! `retry_after` and a `Retry-After` header when waiting helps. Handlers return
+//! `Result<_, ApiError>`; framework rejections (bad JSON, wrong method, unknown route,
+//! body too large) are mapped into the same shape in `extract.rs` and `fallback.rs`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::instance::InstanceError;
+use crate::store::StoreError;
+
+/// A failed request, as the client will see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Boxed: most errors carry none, and a small error keeps `Result`s small.
+    pub details: Option<Box<Details>>,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Details {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<u32>>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Details>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
+    }
+
+    /// 400 naming the field at fault and why.
+    pub fn invalid(field: impl Into<String>, reason: &str, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message);
+        e.details = Some(Box::new(Details {
+            field: Some(field.into()),
+            reason: Some(reason.to_owned()),
+            missing: None,
+        }));
+        e
+    }
+
+    /// 400 with no single field at fault (malformed JSON).
+    pub fn malformed(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing, invalid or revoked API key: send Authorization: Bearer idos_sk_…",
+        )
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn route_not_found(path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no route {path}"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed on {path}"),
+        )
+    }
+
+    /// 409; `reason` is machine-readable (`instance_stopped`, `cycle_cap_reached`, …).
+    pub fn conflict(reason: &str, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::CONFLICT, "conflict", message);
+        e.details = Some(Box::new(Details {
+            reason: Some(reason.to_owned()),
+            ..Details::default()
+        }));
+        e
+    }
+
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than {limit} bytes"),
+        )
+    }
+
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        )
+    }
+
+    pub fn rate_limited(retry_after: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            "request rate of this account's plan exceeded",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    pub fn quota_exceeded(retry_after: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exceeded",
+            "monthly cycle quota of this account's plan used up",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// 503: storage down, an instance failing, overload, or shutting down.
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+        e.retry_after = Some(1);
+        e
+    }
+
+    /// 500: a bug. The message never carries internals; they go to the log.
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error; it has been logged",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found("instance"),
+            StoreError::Conflict(reason) => ApiError::conflict(reason, conflict_message(reason)),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "storage unavailable");
+                ApiError::unavailable("storage is unavailable; retry shortly")
+            }
+            e => {
+                tracing::error!(error = %e, "storage error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<InstanceError> for ApiError {
+    fn from(e: InstanceError) -> ApiError {
+        ApiError::conflict(e.reason(), e.to_string())
+    }
+}
+
+fn conflict_message(reason: &str) -> String {
+    match reason {
+        "restore_window_expired" => {
+            "the instance was deleted longer ago than the retention window".into()
+        }
+        other => format!("conflict: {other}"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            error: self.code,
+            message: &self.message,
+            details: self.details.as_deref(),
+            retry_after: self.retry_after,
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

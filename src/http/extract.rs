@@ -1,0 +1,240 @@
+//! Request extractors that fail with the API's envelope and name the field at fault.
+//!
+//! Bodies and query strings are decoded through `serde_path_to_error`, so a wrong type,
+//! an unknown field or a value out of range deep inside a batch comes back as
+//! `details.field = "observations[3].signal_strength"`, not as a line and column.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use crate::ids::InstanceId;
+
+use super::error::ApiError;
+
+/// A JSON body of type `T`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(usize::MAX, |l| l.0);
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::payload_too_large(limit))?;
+        decode_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The configured body limit, for the 413 message.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Decodes `bytes` as a `T`, naming the field at fault on failure.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => field_error(&path, &message_of(&inner)),
+            _ => ApiError::malformed(format!("malformed JSON: {}", message_of(&inner))),
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::malformed(format!("malformed JSON: {}", message_of(&e))))?;
+    Ok(value)
+}
+
+/// A query string of type `T` (absent = empty).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                field_error(&path, &e.into_inner().to_string())
+            })
+    }
+}
+
+/// The `{id}` of an instance route. A malformed id names no instance: 404.
+pub fn instance_id(raw: &str) -> Result<InstanceId, ApiError> {
+    InstanceId::parse(raw).map_err(|_| {
+        let mut e = ApiError::not_found("instance");
+        e.details = Some(Box::new(super::error::Details {
+            field: Some("id".into()),
+            reason: Some("malformed_id".into()),
+            missing: None,
+        }));
+        e
+    })
+}
+
+/// serde's message without serde_json's " at line L column C" suffix.
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// Turns a serde data error at `path` into a 400 naming the field. serde reports a
+/// missing or unknown field at its parent's path, so the name is taken from the message.
+fn field_error(path: &str, message: &str) -> ApiError {
+    let path = if path == "." { "" } else { path };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(|name| join(path, name))
+    };
+    if let Some(field) = named("missing field `") {
+        return ApiError::invalid(field.clone(), "missing", format!("{field} is required"));
+    }
+    if let Some(field) = named("unknown field `") {
+        let field = if path.ends_with(field.rsplit('.').next().unwrap_or("")) && !path.is_empty() {
+            path.to_owned()
+        } else {
+            field
+        };
+        return ApiError::invalid(
+            field.clone(),
+            "unknown_field",
+            format!("{field} is not a field of this request"),
+        );
+    }
+    let field = if path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    let reason = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else if message.contains("between 0.0 and 1.0") || message.contains("out of range") {
+        "out_of_range"
+    } else {
+        "invalid_value"
+    };
+    ApiError::invalid(field.clone(), reason, format!("{field}: {message}"))
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::engine::Unit;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Batch {
+        observations: Vec<Obs>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Obs {
+        mode_target: String,
+        signal_strength: Unit,
+    }
+
+    fn field_of(body: &str) -> (Option<String>, Option<String>) {
+        match decode_json::<Batch>(body.as_bytes()) {
+            Ok(b) => panic!("accepted {b:?}"),
+            Err(e) => {
+                let d = e.details.unwrap_or_default();
+                (d.field, d.reason)
+            }
+        }
+    }
+
+    #[test]
+    fn a_valid_body_decodes() {
+        let body = r#"{"observations":[{"mode_target":"ORDER","signal_strength":0.25}]}"#;
+        let batch: Batch = decode_json(body.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(batch.observations[0].mode_target, "ORDER");
+        assert_eq!(batch.observations[0].signal_strength.get(), 0.25);
+    }
+
+    #[test]
+    fn errors_name_the_field_deep_in_the_body() {
+        let ok = r#"{"mode_target":"ORDER","signal_strength":0.5}"#;
+        let body = format!(
+            r#"{{"observations":[{ok},{ok},{ok},{{"mode_target":"ORDER","signal_strength":1.5}}]}}"#
+        );
+        assert_eq!(
+            field_of(&body),
+            (
+                Some("observations[3].signal_strength".into()),
+                Some("out_of_range".into())
+            )
+        );
+        let body = format!(r#"{{"observations":[{ok},{{"signal_strength":0.5}}]}}"#);
+        assert_eq!(
+            field_of(&body),
+            (
+                Some("observations[1].mode_target".into()),
+                Some("missing".into())
+            )
+        );
+        let body = r#"{"observations":[{"mode_target":"ORDER","signal_strength":"high"}]}"#;
+        assert_eq!(
+            field_of(body),
+            (
+                Some("observations[0].signal_strength".into()),
+                Some("invalid_type".into())
+            )
+        );
+        let body = r#"{"observations":[],"extra":1}"#;
+        assert_eq!(
+            field_of(body),
+            (Some("extra".into()), Some("unknown_field".into()))
+        );
+        assert_eq!(
+            field_of("{}"),
+            (Some("observations".into()), Some("missing".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_400_without_a_field() {
+        for body in ["", "{", "[1,2]x", "{\"observations\": [}", "nul"] {
+            let e = decode_json::<Batch>(body.as_bytes()).map(|_| ()).err();
+            let e = e.unwrap_or_else(|| panic!("{body:?} accepted"));
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{body:?}");
+            if body != "[1,2]x" {
+                assert_eq!(e.details, None, "{body:?}");
+            }
+        }
+    }
+}

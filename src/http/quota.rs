@@ -1,0 +1,98 @@
+//! Monthly cycle quotas: a cycle is one processed observation (a batch of n bills n, a
+//! throttled call nothing).
+//!
+//! Usage is counted in memory per account and month, seeded from the database the first
+//! time an account is seen in a month; the durable count is written by the group-commit
+//! writer with the cycles themselves. A call reserves its cycles before it runs and
+//! gives back what it did not use (throttled, refused, failed), so concurrent calls
+//! cannot overshoot the quota together.
+
+use std::collections::BTreeMap;
+
+use dashmap::DashMap;
+
+use crate::config::PlanConfig;
+use crate::ids::AccountId;
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+
+use super::auth::Account;
+use super::error::ApiError;
+
+pub struct Quotas {
+    store: Store,
+    limits: BTreeMap<String, u64>,
+    /// Account → (month, cycles billed or reserved).
+    used: DashMap<AccountId, (String, u64)>,
+}
+
+/// Cycles held for one call; give back what was not processed.
+#[derive(Debug)]
+pub struct Reservation {
+    account: AccountId,
+    month: String,
+    cycles: u64,
+}
+
+impl Quotas {
+    pub fn new(store: Store, plans: &BTreeMap<String, PlanConfig>) -> Quotas {
+        Quotas {
+            store,
+            limits: plans
+                .iter()
+                .filter_map(|(name, plan)| Some((name.clone(), plan.monthly_cycles?)))
+                .collect(),
+            used: DashMap::new(),
+        }
+    }
+
+    /// Reserves `cycles` for `account` in the month of `now`, or answers 429 with the
+    /// seconds until the next month.
+    pub async fn reserve(
+        &self,
+        account: &Account,
+        cycles: u64,
+        now: Timestamp,
+    ) -> Result<Option<Reservation>, ApiError> {
+        let Some(&limit) = self.limits.get(&account.plan) else {
+            return Ok(None);
+        };
+        let month = now.month();
+        let current = self.used.get(&account.id).is_some_and(|u| u.0 == month);
+        if !current {
+            let billed = self.store.monthly_usage(&account.id, &month).await?;
+            // Another request may have seeded it meanwhile: keep the larger count.
+            let mut entry = self
+                .used
+                .entry(account.id.clone())
+                .or_insert((month.clone(), 0));
+            if entry.0 != month {
+                *entry = (month.clone(), billed);
+            } else {
+                entry.1 = entry.1.max(billed);
+            }
+        }
+        let mut entry = self
+            .used
+            .entry(account.id.clone())
+            .or_insert((month.clone(), 0));
+        if entry.1 + cycles > limit {
+            return Err(ApiError::quota_exceeded(now.secs_until_next_month()));
+        }
+        entry.1 += cycles;
+        Ok(Some(Reservation {
+            account: account.id.clone(),
+            month,
+            cycles,
+        }))
+    }
+
+    /// Gives back `unused` cycles of a reservation.
+    pub fn release(&self, reservation: Reservation, unused: u64) {
+        if let Some(mut entry) = self.used.get_mut(&reservation.account)
+            && entry.0 == reservation.month
+        {
+            entry.1 = entry.1.saturating_sub(unused.min(reservation.cycles));
+        }
+    }
+}

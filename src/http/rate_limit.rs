@@ -1,0 +1,184 @@
+//! Per-account request rate limits by plan (`governor`, keyed by account).
+//!
+//! One keyed limiter per plan, since a keyed limiter has one quota. Every `/v1`
+//! response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`; a request over
+//! the limit gets 429 with `Retry-After`. Plans without a limit (`unlimited`) skip the
+//! limiter and report the largest value a client can parse, `u32::MAX`.
+//!
+//! governor never forgets a key by itself: [`RateLimits::forget_idle`] runs periodically
+//! (`retain_recent` drops keys whose bucket has refilled, `shrink_to_fit` returns the
+//! memory), so the key set stays bounded by the accounts active in the last minute.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+use crate::config::PlanConfig;
+use crate::ids::AccountId;
+
+use super::AppState;
+use super::auth::Account;
+use super::error::ApiError;
+
+type KeyedLimiter = RateLimiter<
+    AccountId,
+    DefaultKeyedStateStore<AccountId>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
+
+pub struct RateLimits {
+    plans: BTreeMap<String, (u32, KeyedLimiter)>,
+    clock: DefaultClock,
+}
+
+/// What the headers report after a request was admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateStatus {
+    pub limit: u32,
+    pub remaining: u32,
+}
+
+impl RateLimits {
+    pub fn new(plans: &BTreeMap<String, PlanConfig>) -> RateLimits {
+        let plans = plans
+            .iter()
+            .filter_map(|(name, plan)| {
+                let per_minute = NonZeroU32::new(plan.requests_per_minute?)?;
+                let limiter = RateLimiter::keyed(Quota::per_minute(per_minute))
+                    .with_middleware::<StateInformationMiddleware>();
+                Some((name.clone(), (per_minute.get(), limiter)))
+            })
+            .collect();
+        RateLimits {
+            plans,
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Admits one request of `account` or answers 429.
+    pub fn check(&self, account: &Account) -> Result<RateStatus, ApiError> {
+        let Some((limit, limiter)) = self.plans.get(&account.plan) else {
+            return Ok(RateStatus {
+                limit: u32::MAX,
+                remaining: u32::MAX,
+            });
+        };
+        match limiter.check_key(&account.id) {
+            Ok(snapshot) => Ok(RateStatus {
+                limit: *limit,
+                remaining: snapshot.remaining_burst_capacity(),
+            }),
+            Err(not_until) => {
+                metrics::counter!("identity_os_rate_limited_total").increment(1);
+                let wait = not_until.wait_time_from(self.clock.now());
+                Err(ApiError::rate_limited(
+                    wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                ))
+            }
+        }
+    }
+
+    /// Forgets accounts whose bucket has refilled and returns the memory.
+    pub fn forget_idle(&self) {
+        for (_, limiter) in self.plans.values() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// Middleware after authentication: admits the request and adds the headers.
+pub async fn limit_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(account) = req.extensions().get::<Account>().cloned() else {
+        return ApiError::unauthorized().into_response();
+    };
+    match state.rate_limits.check(&account) {
+        Ok(status) => {
+            let mut response = next.run(req).await;
+            set_headers(&mut response, status.limit, status.remaining);
+            response
+        }
+        Err(e) => {
+            let limit = state
+                .rate_limits
+                .plans
+                .get(&account.plan)
+                .map_or(u32::MAX, |p| p.0);
+            let mut response = e.into_response();
+            set_headers(&mut response, limit, 0);
+            response
+        }
+    }
+}
+
+fn set_headers(response: &mut Response, limit: u32, remaining: u32) {
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(plan: &str) -> Account {
+        Account {
+            id: AccountId::generate(),
+            plan: plan.into(),
+        }
+    }
+
+    fn plans() -> BTreeMap<String, PlanConfig> {
+        BTreeMap::from([
+            (
+                "free".to_owned(),
+                PlanConfig {
+                    requests_per_minute: Some(3),
+                    monthly_cycles: None,
+                },
+            ),
+            ("unlimited".to_owned(), PlanConfig::default()),
+        ])
+    }
+
+    #[test]
+    fn each_account_has_its_plans_budget() {
+        let limits = RateLimits::new(&plans());
+        let (a, b) = (account("free"), account("free"));
+        let remaining: Vec<_> = (0..3)
+            .map(|_| limits.check(&a).map(|s| s.remaining))
+            .collect();
+        assert_eq!(remaining, [Ok(2), Ok(1), Ok(0)]);
+        let refused = limits
+            .check(&a)
+            .map(|_| ())
+            .err()
+            .unwrap_or_else(ApiError::internal);
+        assert_eq!(refused.code, "rate_limit_exceeded");
+        assert!(matches!(refused.retry_after, Some(1..=60)));
+        assert_eq!(limits.check(&b).map(|s| (s.limit, s.remaining)), Ok((3, 2)));
+        limits.forget_idle();
+        assert!(
+            limits.check(&a).is_err(),
+            "forgetting must not reset a drained bucket"
+        );
+    }
+
+    #[test]
+    fn unlimited_plans_are_never_limited() {
+        let limits = RateLimits::new(&plans());
+        let a = account("unlimited");
+        for _ in 0..1000 {
+            assert_eq!(limits.check(&a).map(|s| s.limit), Ok(u32::MAX));
+        }
+    }
+}

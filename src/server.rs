@@ -1,0 +1,221 @@
+//! Builds the server from its config and runs it until SIGTERM/SIGINT.
+//!
+//! Start-up failures (a bad setting, an unreachable database, a port taken) come back as
+//! one line naming the setting, for `main` to print before exiting non-zero.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusBuilder;
+use tokio::net::TcpListener;
+
+use crate::api_key;
+use crate::config::Config;
+use crate::http::auth::Authenticator;
+use crate::http::quota::Quotas;
+use crate::http::rate_limit::RateLimits;
+use crate::http::shutdown::Shutdown;
+use crate::http::{self, AppState};
+use crate::ids::{AccountId, KeyId};
+use crate::store::{Store, StoreOptions};
+use crate::timestamp::Timestamp;
+
+/// A start-up failure, already phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+/// The plan of keys the server makes for itself (bootstrap, first start).
+pub const BOOTSTRAP_PLAN: &str = "unlimited";
+
+pub fn store_options(config: &Config) -> StoreOptions {
+    let db = &config.database;
+    StoreOptions {
+        max_connections: db.max_connections,
+        acquire_timeout: Duration::from_millis(db.acquire_timeout_ms),
+        group_commit_max_rows: db.group_commit_max_rows,
+        group_commit_linger: Duration::from_millis(db.group_commit_linger_ms),
+        writer_queue: db.writer_queue,
+        ..StoreOptions::default()
+    }
+}
+
+/// Connects to the configured database and applies migrations.
+pub async fn open_store(config: &Config) -> Result<Store, StartError> {
+    Store::open(&config.database.url, &store_options(config))
+        .await
+        .map_err(|e| {
+            StartError(format!(
+                "database.url ({}): cannot open the database: {e}",
+                redact(&config.database.url)
+            ))
+        })
+}
+
+/// Runs the server until a shutdown signal, then drains.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let addr = config.bind_addr().map_err(|e| StartError(e.to_string()))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError(format!("server.bind ({addr}): cannot listen: {e}")))?;
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| StartError(format!("metrics: cannot install the recorder: {e}")))?;
+    let store = open_store(&config).await?;
+    ensure_a_key(&store, &config).await?;
+
+    let config = Arc::new(config);
+    let shutdown = Shutdown::default();
+    let state = AppState {
+        auth: Arc::new(Authenticator::new(store.clone())),
+        rate_limits: Arc::new(RateLimits::new(&config.plans)),
+        quotas: Arc::new(Quotas::new(store.clone(), &config.plans)),
+        store: store.clone(),
+        metrics,
+        shutdown: shutdown.clone(),
+        config: config.clone(),
+    };
+    spawn_housekeeping(&state);
+
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError(format!("server.bind: {e}")))?;
+    tracing::info!(address = %local, database = store.backend().name(), "serving");
+    let app = http::router(state);
+    let signal_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown signal: draining");
+        signal_shutdown.begin();
+    });
+    let graceful = shutdown.clone();
+    let served =
+        axum::serve(listener, app).with_graceful_shutdown(async move { graceful.wait().await });
+    let deadline = Duration::from_millis(config.server.shutdown_deadline_ms);
+    let result = match tokio::time::timeout(deadline + Duration::from_secs(1), served).await {
+        Ok(result) => result.map_err(|e| StartError(format!("server error: {e}"))),
+        Err(_) => {
+            tracing::warn!("in-flight requests outlived the shutdown deadline");
+            Ok(())
+        }
+    };
+    store.close().await;
+    tracing::info!("stopped");
+    result
+}
+
+/// Background tasks: forget idle rate-limit keys, purge expired deletions.
+fn spawn_housekeeping(state: &AppState) {
+    let limits = state.rate_limits.clone();
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => limits.forget_idle(),
+                _ = shutdown.wait() => break,
+            }
+        }
+    });
+    let store = state.store.clone();
+    let retention = state.config.retention();
+    let every = Duration::from_millis(state.config.retention.purge_interval_ms.max(1000));
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    match store.purge_expired(Timestamp::now(), retention, 1000).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(purged = n, "purged expired deleted instances"),
+                        Err(e) => tracing::warn!(error = %e, "purge of expired instances failed"),
+                    }
+                }
+                _ = shutdown.wait() => break,
+            }
+        }
+    });
+}
+
+/// Makes sure a client can authenticate: the configured bootstrap key exists, or, on a
+/// database without keys, a new key is created and printed once on stdout.
+async fn ensure_a_key(store: &Store, config: &Config) -> Result<(), StartError> {
+    let fail = |e: crate::store::StoreError| StartError(format!("auth: cannot set up keys: {e}"));
+    let key = &config.auth.bootstrap_key;
+    if !key.is_empty() {
+        let hash = api_key::hash(key);
+        if !store.key_exists(&hash).await.map_err(fail)? {
+            create_key(store, BOOTSTRAP_PLAN, &hash, "bootstrap")
+                .await
+                .map_err(fail)?;
+            tracing::info!("bootstrap key registered");
+        }
+        return Ok(());
+    }
+    if store.list_keys().await.map_err(fail)?.is_empty() {
+        let key = api_key::generate();
+        create_key(store, BOOTSTRAP_PLAN, &api_key::hash(&key), "first start")
+            .await
+            .map_err(fail)?;
+        println!("Identity OS API key (shown once, plan {BOOTSTRAP_PLAN}): {key}");
+    }
+    Ok(())
+}
+
+/// A new account on `plan` with one key of the given hash.
+pub async fn create_key(
+    store: &Store,
+    plan: &str,
+    hash: &str,
+    label: &str,
+) -> Result<crate::store::KeyRecord, crate::store::StoreError> {
+    store
+        .create_account_with_key(
+            &AccountId::generate(),
+            plan,
+            &KeyId::generate(),
+            hash,
+            label,
+            Timestamp::now(),
+        )
+        .await
+}
+
+async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
