@@ -40,6 +40,69 @@ impl Timestamp {
         }
     }
 
+    /// Parses RFC 3339 (`2026-03-24T10:15:30Z`, `…30.5+02:00`; `t`/`z` and a space
+    /// separator accepted as RFC 3339 allows). Fractions finer than microseconds are
+    /// truncated. Leap seconds (`:60`) are refused.
+    pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+        let b = s.as_bytes();
+        let digits = |from: usize, n: usize| -> Option<i64> {
+            let part = b.get(from..from + n)?;
+            part.iter().all(u8::is_ascii_digit).then(|| {
+                part.iter()
+                    .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+            })
+        };
+        let at = |i: usize, c: u8| b.get(i).is_some_and(|x| x.eq_ignore_ascii_case(&c));
+        if !(at(4, b'-')
+            && at(7, b'-')
+            && (at(10, b'T') || at(10, b' '))
+            && at(13, b':')
+            && at(16, b':'))
+        {
+            return None;
+        }
+        let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+        let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
+        let month = u32::try_from(month).ok().filter(|m| (1..=12).contains(m))?;
+        let day = u32::try_from(day).ok()?;
+        if day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let mut i = 19;
+        let mut micros = 0i64;
+        if at(i, b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                if i - start < 6 {
+                    micros = micros * 10 + i64::from(b[i] - b'0');
+                }
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+            for _ in (i - start)..6 {
+                micros *= 10;
+            }
+        }
+        let offset_secs = if at(i, b'Z') && b.len() == i + 1 {
+            0
+        } else if (at(i, b'+') || at(i, b'-')) && at(i + 3, b':') && b.len() == i + 6 {
+            let (h, m) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let sign = if at(i, b'-') { -1 } else { 1 };
+            sign * (h * 3600 + m * 60)
+        } else {
+            return None;
+        };
+        let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+            - offset_secs;
+        Some(Timestamp(secs * 1_000_000 + micros))
+    }
+
     /// Whole seconds (rounded up) until the next UTC calendar month begins.
     pub fn secs_until_next_month(self) -> u64 {
         let (y, m, _) = self.civil_date();
@@ -95,6 +158,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// The inverse of [`civil_from_days`] (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -133,6 +205,38 @@ mod tests {
         for days in [-800_000, -1, 0, 1, 59, 60, 20_000, 20_515, 3_000_000] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
+        }
+        for (text, micros) in [
+            ("2026-11-23T02:43:02Z", 1_795_401_782_000_000),
+            ("2026-11-23t02:43:02z", 1_795_401_782_000_000),
+            ("2026-11-23 02:43:02Z", 1_795_401_782_000_000),
+            ("2026-11-23T04:43:02+02:00", 1_795_401_782_000_000),
+            ("2026-11-22T23:13:02-03:30", 1_795_401_782_000_000),
+            ("2026-11-23T02:43:02.5Z", 1_795_401_782_500_000),
+            ("2026-11-23T02:43:02.000250999Z", 1_795_401_782_000_250),
+            ("2024-02-29T23:59:59.999999Z", 1_709_251_199_999_999),
+        ] {
+            assert_eq!(
+                Timestamp::parse_rfc3339(text),
+                Some(Timestamp(micros)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "2026-11-23",
+            "2026-11-23T02:43:02",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-23T24:00:00Z",
+            "2026-11-23T02:43:60Z",
+            "2026-11-23T02:43:02.Z",
+            "2026-11-23T02:43:02+2:00",
+            "2026-11-23T02:43:02Zx",
+            "yesterday",
+            "2026-11-23T02:43:02+24:00",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
         }
         // 2026-11-23T02:43:02Z → 2026-12-01T00:00:00Z.
         assert_eq!(

@@ -1,0 +1,89 @@
+//! History entries and drift events as listed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::engine::{DriftLevel, Mode};
+use crate::http::error::ApiError;
+use crate::store::{DriftEvent, HistoryEntry, Page};
+
+use super::instance::checked_limit;
+
+pub const MAX_HISTORY_LIMIT: u32 = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<u32>,
+    #[serde(default)]
+    offset: u64,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Ok(Page {
+            limit: checked_limit(self.limit, 100, MAX_HISTORY_LIMIT)?,
+            offset: self.offset,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryEntryBody {
+    seq: u64,
+    cycle: u64,
+    mode_target: &'static str,
+    signal_strength: f64,
+    confidence: f64,
+    context: Box<RawValue>,
+    /// When the server processed it.
+    timestamp: String,
+    /// When the client says it observed it (the observation's `timestamp`), if given.
+    observed_at: Option<String>,
+}
+
+impl TryFrom<HistoryEntry> for HistoryEntryBody {
+    type Error = ApiError;
+
+    fn try_from(e: HistoryEntry) -> Result<Self, ApiError> {
+        let context = RawValue::from_string(e.context).map_err(|err| {
+            tracing::error!(error = %err, seq = e.seq, "stored context is not JSON");
+            ApiError::internal()
+        })?;
+        Ok(HistoryEntryBody {
+            seq: e.seq,
+            cycle: e.cycle,
+            mode_target: e.observation.mode.upper_name(),
+            signal_strength: e.observation.signal.get(),
+            confidence: e.observation.confidence.get(),
+            context,
+            timestamp: e.recorded_at.to_rfc3339(),
+            observed_at: e.observed_at.map(|t| t.to_rfc3339()),
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DriftEventBody {
+    seq: u64,
+    cycle: u64,
+    drift_level: DriftLevel,
+    deviation: String,
+    affected_modes: Vec<Mode>,
+    rolled_back: bool,
+    timestamp: String,
+}
+
+impl From<DriftEvent> for DriftEventBody {
+    fn from(e: DriftEvent) -> DriftEventBody {
+        DriftEventBody {
+            seq: e.seq,
+            cycle: e.cycle,
+            drift_level: e.drift.level,
+            deviation: e.drift.deviation,
+            affected_modes: e.drift.affected_modes,
+            rolled_back: e.drift.rolled_back,
+            timestamp: e.recorded_at.to_rfc3339(),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Answers of the engine routes: process, batch, snapshot, reset.
+
+use serde::Serialize;
+
+use crate::engine::{Contract, Drift, ResetTarget, Snapshot, StressState};
+use crate::instance::CycleView;
+
+#[derive(Debug, Serialize)]
+pub struct CycleBody {
+    pub snapshot: Snapshot,
+    pub contract: Contract,
+    pub drift: Drift,
+}
+
+impl From<CycleView> for CycleBody {
+    fn from(v: CycleView) -> CycleBody {
+        CycleBody {
+            snapshot: v.snapshot,
+            contract: v.contract,
+            drift: v.drift,
+        }
+    }
+}
+
+/// `POST /process`.
+#[derive(Debug, Serialize)]
+pub struct ProcessBody {
+    #[serde(flatten)]
+    pub cycle: CycleBody,
+    pub throttled: bool,
+}
+
+/// `POST /process/batch`: the final state, or every state with `include_intermediate`.
+/// `throttled` (not in the seed documents) tells a batch refused by the throttle, which
+/// answers the unchanged state with `processed_count: 0`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BatchBody {
+    Final {
+        #[serde(flatten)]
+        cycle: CycleBody,
+        processed_count: usize,
+        throttled: bool,
+    },
+    Intermediate {
+        states: Vec<CycleBody>,
+        processed_count: usize,
+        throttled: bool,
+    },
+}
+
+/// `GET /snapshot`: the snapshot plus instance times and the lifetime count.
+#[derive(Debug, Serialize)]
+pub struct SnapshotBody {
+    #[serde(flatten)]
+    pub snapshot: Snapshot,
+    pub cycle_count: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /reset`.
+#[derive(Debug, Serialize)]
+pub struct ResetBody {
+    pub id: String,
+    pub reset_to: ResetTarget,
+    pub cycle: u64,
+    pub energy_level: f64,
+    pub stress_state: StressState,
+}

@@ -1,0 +1,456 @@
+//! The instance object, and the bodies that create, change and list instances.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::engine::personas;
+use crate::engine::{MODE_COUNT, Mode, Profile, StressState, Unit};
+use crate::http::error::ApiError;
+use crate::store::{InstanceMeta, InstanceRecord, SortKey};
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub const MAX_USER_CHARS: usize = 200;
+pub const MAX_METADATA_KEYS: usize = 32;
+pub const MAX_METADATA_KEY_CHARS: usize = 64;
+pub const MAX_METADATA_VALUE_CHARS: usize = 512;
+pub const MAX_LIST_LIMIT: u32 = 100;
+
+/// Where an instance's actor is: `active` (resident), `passivated` (in storage only),
+/// `stopped` (by its owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Passivated,
+    Stopped,
+}
+
+/// The instance object of API.md §2.
+#[derive(Debug, Serialize)]
+pub struct InstanceBody {
+    id: String,
+    name: String,
+    description: String,
+    created_at: String,
+    updated_at: String,
+    cycle_count: u64,
+    energy_level: f64,
+    stress_state: StressState,
+    stability_index: f64,
+    status: Status,
+    persona: Option<String>,
+    engine_version: u16,
+    update_available: bool,
+    user: Option<String>,
+    metadata: BTreeMap<String, String>,
+    cycle_cap: Option<u64>,
+}
+
+impl InstanceBody {
+    pub fn new(record: InstanceRecord, resident: bool) -> InstanceBody {
+        let status = match (record.stopped, resident) {
+            (true, _) => Status::Stopped,
+            (false, true) => Status::Active,
+            (false, false) => Status::Passivated,
+        };
+        InstanceBody {
+            id: record.id.to_string(),
+            name: record.meta.name,
+            description: record.meta.description,
+            created_at: record.created_at.to_rfc3339(),
+            updated_at: record.updated_at.to_rfc3339(),
+            cycle_count: record.cycle_count,
+            energy_level: record.summary.energy_level,
+            stress_state: record.summary.stress_state,
+            stability_index: record.summary.stability_index,
+            status,
+            persona: record.persona,
+            engine_version: record.engine_version.number(),
+            update_available: record.engine_version.update_available(),
+            user: record.meta.user,
+            metadata: record.meta.metadata,
+            cycle_cap: record.meta.cycle_cap,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialConfig {
+    #[serde(default)]
+    mode_strengths: BTreeMap<String, Unit>,
+    energy_level: Option<Unit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInstance {
+    name: String,
+    #[serde(default)]
+    description: String,
+    initial_config: Option<InitialConfig>,
+    persona: Option<String>,
+    user: Option<String>,
+    #[serde(default)]
+    metadata: BTreeMap<String, String>,
+    cycle_cap: Option<u64>,
+}
+
+/// A checked creation request.
+pub struct NewInstanceRequest {
+    pub meta: InstanceMeta,
+    pub persona: Option<String>,
+    pub profile: Profile,
+}
+
+impl CreateInstance {
+    pub fn validate(self) -> Result<NewInstanceRequest, ApiError> {
+        let persona = match self.persona {
+            None => None,
+            Some(id) => Some(personas::get(&id).ok_or_else(|| {
+                ApiError::invalid("persona", "unknown_persona", format!("no persona {id:?}"))
+            })?),
+        };
+        let mut profile = persona.map_or(Profile::DEFAULT, |p| p.starting_profile());
+        if let Some(config) = self.initial_config {
+            for (name, value) in config.mode_strengths {
+                let mode = Mode::ALL
+                    .into_iter()
+                    .find(|m| m.lower_name() == name)
+                    .ok_or_else(|| {
+                        let field = format!("initial_config.mode_strengths.{name}");
+                        ApiError::invalid(
+                            field.clone(),
+                            "unknown_mode",
+                            format!("{field}: not a mode"),
+                        )
+                    })?;
+                profile.modes[mode.index()] = value;
+            }
+            if let Some(energy) = config.energy_level {
+                profile.energy = energy;
+            }
+        }
+        debug_assert_eq!(profile.modes.len(), MODE_COUNT);
+        Ok(NewInstanceRequest {
+            meta: InstanceMeta {
+                name: name(&self.name)?,
+                description: description(self.description)?,
+                user: user(self.user)?,
+                metadata: metadata(self.metadata)?,
+                cycle_cap: self.cycle_cap,
+            },
+            persona: persona.map(|p| p.id.to_owned()),
+            profile,
+        })
+    }
+}
+
+/// `PATCH`: only these fields may change; absent means unchanged, `null` clears the
+/// nullable ones. Engine fields are unknown fields here, so they are refused by name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchInstance {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    user: Option<Option<String>>,
+    metadata: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "present")]
+    cycle_cap: Option<Option<u64>>,
+}
+
+/// Tells `"field": null` (Some(None)) from an absent field (None).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl PatchInstance {
+    /// The metadata after the patch.
+    pub fn apply(self, mut meta: InstanceMeta) -> Result<InstanceMeta, ApiError> {
+        if let Some(n) = self.name {
+            meta.name = name(&n)?;
+        }
+        if let Some(d) = self.description {
+            meta.description = description(d)?;
+        }
+        if let Some(u) = self.user {
+            meta.user = user(u)?;
+        }
+        if let Some(m) = self.metadata {
+            meta.metadata = metadata(m)?;
+        }
+        if let Some(cap) = self.cycle_cap {
+            meta.cycle_cap = cap;
+        }
+        Ok(meta)
+    }
+}
+
+fn name(raw: &str) -> Result<String, ApiError> {
+    let trimmed = raw.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(
+            "name",
+            if chars == 0 { "empty" } else { "too_long" },
+            format!("name must be 1 to {MAX_NAME_CHARS} characters after trimming"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn description(raw: String) -> Result<String, ApiError> {
+    if raw.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::invalid(
+            "description",
+            "too_long",
+            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok(raw)
+}
+
+fn user(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    if raw
+        .as_ref()
+        .is_some_and(|u| u.chars().count() > MAX_USER_CHARS)
+    {
+        return Err(ApiError::invalid(
+            "user",
+            "too_long",
+            format!("user must be at most {MAX_USER_CHARS} characters"),
+        ));
+    }
+    Ok(raw)
+}
+
+fn metadata(raw: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ApiError> {
+    if raw.len() > MAX_METADATA_KEYS {
+        return Err(ApiError::invalid(
+            "metadata",
+            "too_many",
+            format!("metadata holds at most {MAX_METADATA_KEYS} keys"),
+        ));
+    }
+    for (k, v) in &raw {
+        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY_CHARS {
+            return Err(ApiError::invalid(
+                format!("metadata.{k}"),
+                "invalid_key",
+                format!("metadata keys must be 1 to {MAX_METADATA_KEY_CHARS} characters"),
+            ));
+        }
+        if v.chars().count() > MAX_METADATA_VALUE_CHARS {
+            return Err(ApiError::invalid(
+                format!("metadata.{k}"),
+                "too_long",
+                format!("metadata values must be at most {MAX_METADATA_VALUE_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(raw)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    CreatedAt,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: u64,
+    pub sort: Option<SortField>,
+    pub order: Option<Order>,
+    pub user: Option<String>,
+    pub status: Option<Status>,
+}
+
+impl ListQuery {
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        checked_limit(self.limit, 20, MAX_LIST_LIMIT)
+    }
+
+    pub fn sort(&self) -> SortKey {
+        match self.sort {
+            Some(SortField::Name) => SortKey::Name,
+            Some(SortField::CreatedAt) | None => SortKey::CreatedAt,
+        }
+    }
+
+    pub fn descending(&self) -> bool {
+        self.order != Some(Order::Asc)
+    }
+}
+
+/// `limit` with its default, refused above `max` or at 0.
+pub fn checked_limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if limit == 0 || limit > max {
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            format!("limit must be 1 to {max}"),
+        ));
+    }
+    Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::decode_json;
+
+    fn create(body: &str) -> Result<NewInstanceRequest, ApiError> {
+        decode_json::<CreateInstance>(body.as_bytes()).and_then(CreateInstance::validate)
+    }
+
+    fn field_of<T>(r: Result<T, ApiError>) -> Option<String> {
+        r.err().and_then(|e| e.details).and_then(|d| d.field)
+    }
+
+    #[test]
+    fn creation_starts_from_persona_then_initial_config() {
+        let req = create(
+            r#"{"name":"  Aria ","persona":"persona_guardian",
+                "initial_config":{"mode_strengths":{"exploration":0.9},"energy_level":0.3}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(req.meta.name, "Aria");
+        assert_eq!(req.persona.as_deref(), Some("persona_guardian"));
+        assert_eq!(req.profile.modes[Mode::Order.index()].get(), 0.8);
+        assert_eq!(req.profile.modes[Mode::Exploration.index()].get(), 0.9);
+        assert_eq!(req.profile.energy.get(), 0.3);
+        let plain = create(r#"{"name":"B"}"#).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(plain.profile, Profile::DEFAULT);
+    }
+
+    #[test]
+    fn every_limit_is_enforced_and_named() {
+        let long = |n: usize| "x".repeat(n);
+        assert_eq!(field_of(create(r#"{"name":"   "}"#)), Some("name".into()));
+        assert!(create(&format!(r#"{{"name":"{}"}}"#, long(100))).is_ok());
+        assert_eq!(
+            field_of(create(&format!(r#"{{"name":"{}"}}"#, long(101)))),
+            Some("name".into())
+        );
+        assert_eq!(
+            field_of(create(&format!(r#"{{"name":"a","user":"{}"}}"#, long(201)))),
+            Some("user".into())
+        );
+        assert_eq!(
+            field_of(create(&format!(
+                r#"{{"name":"a","description":"{}"}}"#,
+                long(2001)
+            ))),
+            Some("description".into())
+        );
+        let keys: Vec<String> = (0..33).map(|i| format!(r#""k{i}":"v""#)).collect();
+        assert_eq!(
+            field_of(create(&format!(
+                r#"{{"name":"a","metadata":{{{}}}}}"#,
+                keys.join(",")
+            ))),
+            Some("metadata".into())
+        );
+        assert_eq!(
+            field_of(create(&format!(
+                r#"{{"name":"a","metadata":{{"{}":"v"}}}}"#,
+                long(65)
+            ))),
+            Some(format!("metadata.{}", long(65)))
+        );
+        assert_eq!(
+            field_of(create(&format!(
+                r#"{{"name":"a","metadata":{{"k":"{}"}}}}"#,
+                long(513)
+            ))),
+            Some("metadata.k".into())
+        );
+        assert_eq!(
+            field_of(create(r#"{"name":"a","metadata":{"k":1}}"#)),
+            Some("metadata.k".into())
+        );
+        assert_eq!(
+            field_of(create(
+                r#"{"name":"a","initial_config":{"mode_strengths":{"courage":0.5}}}"#
+            )),
+            Some("initial_config.mode_strengths.courage".into())
+        );
+        assert_eq!(
+            field_of(create(
+                r#"{"name":"a","initial_config":{"mode_strengths":{"order":1.01}}}"#
+            )),
+            Some("initial_config.mode_strengths.order".into())
+        );
+        assert_eq!(
+            field_of(create(
+                r#"{"name":"a","initial_config":{"energy_level":-0.1}}"#
+            )),
+            Some("initial_config.energy_level".into())
+        );
+        assert_eq!(
+            field_of(create(r#"{"name":"a","persona":"persona_nobody"}"#)),
+            Some("persona".into())
+        );
+        assert_eq!(
+            field_of(create(r#"{"name":"a","cycle_cap":-1}"#)),
+            Some("cycle_cap".into())
+        );
+        assert_eq!(field_of(create(r#"{"name":7}"#)), Some("name".into()));
+    }
+
+    #[test]
+    fn patch_changes_only_what_it_names_and_refuses_engine_fields() {
+        let meta = InstanceMeta {
+            name: "old".into(),
+            user: Some("u".into()),
+            cycle_cap: Some(5),
+            ..InstanceMeta::default()
+        };
+        let patch: PatchInstance =
+            decode_json(br#"{"name":"new","user":null}"#).unwrap_or_else(|e| panic!("{e:?}"));
+        let after = patch
+            .apply(meta.clone())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (after.name.as_str(), after.user, after.cycle_cap),
+            ("new", None, Some(5))
+        );
+        for engine_field in ["mode_strengths", "energy_level", "cycle", "stress_state"] {
+            let body = format!(r#"{{"{engine_field}":1}}"#);
+            let err = decode_json::<PatchInstance>(body.as_bytes()).map(|_| ());
+            assert_eq!(field_of(err), Some(engine_field.to_owned()));
+        }
+    }
+
+    #[test]
+    fn list_limits() {
+        assert_eq!(checked_limit(None, 20, 100).ok(), Some(20));
+        assert_eq!(checked_limit(Some(100), 20, 100).ok(), Some(100));
+        assert_eq!(
+            field_of(checked_limit(Some(101), 20, 100)),
+            Some("limit".into())
+        );
+        assert_eq!(
+            field_of(checked_limit(Some(0), 20, 100)),
+            Some("limit".into())
+        );
+    }
+}
