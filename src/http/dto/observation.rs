@@ -156,9 +156,9 @@ mod tests {
             .map(|_| ())
             .err();
         assert_eq!(err.and_then(field), Some("observations".into()));
-        let fine = decode(&format!(
-            r#"{{"observations":[{{"mode_target":"ORDER","signal_strength":0.5,"context":{{"task":"x"}},"timestamp":"2026-03-24T10:15:30Z"}}]}}"#
-        ))
+        let fine = decode(
+            r#"{"observations":[{"mode_target":"ORDER","signal_strength":0.5,"context":{"task":"x"},"timestamp":"2026-03-24T10:15:30Z"}]}"#,
+        )
         .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(fine[0].context, r#"{"task":"x"}"#);
         assert!(fine[0].observed_at.is_some());
