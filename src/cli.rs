@@ -47,19 +47,21 @@ pub enum KeysCommand {
 
 /// Runs a command other than `serve`; returns what to print on stdout.
 pub async fn run_admin(command: Command, config: Config) -> Result<String, StartError> {
+    if let Command::Keys(KeysCommand::Create { plan, .. }) = &command
+        && !config.plans.contains_key(plan)
+    {
+        let known: Vec<_> = config.plans.keys().map(String::as_str).collect();
+        return Err(StartError(format!(
+            "--plan {plan:?}: unknown plan (configured: {})",
+            known.join(", ")
+        )));
+    }
     let store = server::open_store(&config).await?;
     let fail = |e: crate::store::StoreError| StartError(format!("keys: {e}"));
     let out = match command {
         Command::Serve => String::new(),
         Command::Migrate => "migrations applied".to_owned(),
         Command::Keys(KeysCommand::Create { plan, label }) => {
-            if !config.plans.contains_key(&plan) {
-                let known: Vec<_> = config.plans.keys().map(String::as_str).collect();
-                return Err(StartError(format!(
-                    "--plan {plan:?}: unknown plan (configured: {})",
-                    known.join(", ")
-                )));
-            }
             let key = api_key::generate();
             server::create_key(&store, &plan, &api_key::hash(&key), &label)
                 .await

@@ -14,7 +14,13 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
-    let filter = EnvFilter::try_new(&config.server.log);
+    // PostgreSQL notices ("relation … already exists, skipping") are not news.
+    let directives = if config.server.log.contains("sqlx") {
+        config.server.log.clone()
+    } else {
+        format!("{},sqlx::postgres::notice=warn", config.server.log)
+    };
+    let filter = EnvFilter::try_new(directives);
     let Ok(filter) = filter else {
         return fail(&format!(
             "server.log = {:?}: not a log filter",

@@ -1,0 +1,25 @@
+use hyper::{Method, StatusCode};
+
+use crate::server::{Db, TestServer};
+
+pub async fn operations_routes_answer(db: Db) {
+    let server = TestServer::start(db, &[]).await;
+    let health = server.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let ready = server.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    // A request first, so the metrics have something to say.
+    server.get("/v1/personas").await;
+    let metrics = server.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let text = metrics.body.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("identity_os_http_requests_total"), "{text}");
+    assert!(text.contains(r#"route="/v1/personas""#), "{text}");
+    server.terminate().await;
+}
+
+pub async fn shutdown_on_sigterm_is_graceful(db: Db) {
+    let server = TestServer::start(db, &[]).await;
+    assert_eq!(server.get("/v1/personas").await.status, StatusCode::OK);
+    assert_eq!(server.terminate().await, Some(0));
+}

@@ -1,0 +1,240 @@
+//! The real `identity-os` binary on a free port, against a fresh SQLite file or a fresh
+//! PostgreSQL schema, with a known bootstrap key.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const KEY: &str = "idos_sk_testtesttesttesttesttesttest";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    child: Child,
+    pub base: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+    cleanup: Cleanup,
+    env: Vec<(String, String)>,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
+    pub body: Value,
+}
+
+fn suffix() -> String {
+    identity_os::ids::InstanceId::generate().as_str()[5..].to_owned()
+}
+
+impl TestServer {
+    /// Starts a server on `db` with extra `IDENTITY_OS_*` settings.
+    pub async fn start(db: Db, extra: &[(&str, &str)]) -> TestServer {
+        let (url, cleanup) = match db {
+            Db::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("identity-os-api-{}", suffix()));
+                (
+                    format!("sqlite://{}/api.db", dir.display()),
+                    Cleanup::Dir(dir),
+                )
+            }
+            Db::Postgres => {
+                let admin_url = std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+                    panic!("IDENTITY_OS_TEST_POSTGRES_URL is not set: run .ci/run, which provides PostgreSQL")
+                });
+                let schema = format!("idos_api_{}", suffix());
+                admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+                let sep = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+                (url, Cleanup::Schema { admin_url, schema })
+            }
+        };
+        let mut env: Vec<(String, String)> = vec![
+            ("IDENTITY_OS_BIND".into(), "127.0.0.1:0".into()),
+            ("IDENTITY_OS_DATABASE_URL".into(), url),
+            ("IDENTITY_OS_BOOTSTRAP_KEY".into(), KEY.into()),
+            ("IDENTITY_OS_LOG".into(), "info".into()),
+        ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let (child, base) = spawn(&env).await;
+        TestServer {
+            child,
+            base,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            cleanup,
+            env,
+        }
+    }
+
+    /// Runs the binary with arguments against the same database (e.g. `keys list`).
+    pub async fn command(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_identity-os"))
+            .args(args)
+            .env_clear()
+            .envs(self.env.iter().cloned())
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("run identity-os {args:?}: {e}"));
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(key) = key {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Full<Bytes>>) -> Reply {
+        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
+            .await
+            .unwrap_or_else(|_| panic!("request timed out"))
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        let (parts, body) = response.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("body: {e}"))
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, Some(KEY), None).await
+    }
+
+    /// SIGTERM, and the exit status.
+    pub async fn terminate(mut self) -> Option<i32> {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+        let code = status.ok().and_then(Result::ok).and_then(|s| s.code());
+        self.cleanup().await;
+        code
+    }
+
+    async fn cleanup(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                admin(
+                    admin_url,
+                    &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+                )
+                .await;
+            }
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Starts the binary and waits for its "serving" log line to learn the port.
+async fn spawn(env: &[(String, String)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_identity-os"))
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn identity-os: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = BufReader::new(stderr).lines();
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("address=").nth(1) {
+                let addr = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                return Some(addr);
+            }
+            if line.contains("identity-os:") {
+                panic!("server failed to start: {line}");
+            }
+        }
+        None
+    })
+    .await;
+    let addr = found
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("server did not report its address"));
+    // Keep draining stderr so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://{addr}"))
+}
+
+async fn admin(url: &str, sql: &str) {
+    let pool = sqlx::PgPool::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    sqlx::query(sql)
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    pool.close().await;
+}
