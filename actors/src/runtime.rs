@@ -1,0 +1,226 @@
+//! The runtime's public face: calls by id, passivation, restart, drain.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use ractor::{Actor, ActorCell, ActorId, ActorRef};
+use tokio::sync::{Notify, Semaphore, oneshot};
+use tokio::time::Instant;
+
+use crate::config::RuntimeConfig;
+use crate::entity::Entity;
+use crate::error::CallError;
+use crate::instance_actor::Msg;
+use crate::journal::Journal;
+use crate::registry::{Slot, SlotState};
+use crate::supervisor::Supervisor;
+
+/// Hosts entities of type `E`, persisted through `J`. Cheap to clone.
+pub struct Runtime<E: Entity, J: Journal<E>> {
+    inner: Arc<Inner<E, J>>,
+}
+
+impl<E: Entity, J: Journal<E>> Clone for Runtime<E, J> {
+    fn clone(&self) -> Self {
+        Runtime {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+pub(crate) struct Inner<E: Entity, J: Journal<E>> {
+    pub(crate) journal: Arc<J>,
+    pub(crate) config: RuntimeConfig,
+    pub(crate) slots: DashMap<E::Id, Arc<Slot<E, J>>>,
+    /// Actor → entity id, for supervision events.
+    pub(crate) children: DashMap<ActorId, E::Id>,
+    /// Recent failure times of entities that failed.
+    pub(crate) failures: DashMap<E::Id, VecDeque<Instant>>,
+    pub(crate) resident: AtomicUsize,
+    /// Wakes the passivation sweeper when the resident set passes the cap.
+    pub(crate) over_cap: Notify,
+    pub(crate) closing: AtomicBool,
+    pub(crate) stopped: Notify,
+    supervisor: OnceLock<ActorRef<()>>,
+    epoch: Instant,
+}
+
+type Failure<E, J> = CallError<<E as Entity>::Error, <J as Journal<E>>::Error>;
+
+impl<E: Entity, J: Journal<E>> Runtime<E, J> {
+    /// Starts the supervisor and the passivation sweeper.
+    pub async fn start(journal: J, config: RuntimeConfig) -> Result<Self, ractor::SpawnErr> {
+        let inner = Arc::new(Inner {
+            journal: Arc::new(journal),
+            config,
+            slots: DashMap::new(),
+            children: DashMap::new(),
+            failures: DashMap::new(),
+            resident: AtomicUsize::new(0),
+            over_cap: Notify::new(),
+            closing: AtomicBool::new(false),
+            stopped: Notify::new(),
+            supervisor: OnceLock::new(),
+            epoch: Instant::now(),
+        });
+        let (supervisor, _) =
+            Actor::spawn(None, Supervisor::new(Arc::downgrade(&inner)), ()).await?;
+        let _ = inner.supervisor.set(supervisor);
+        tokio::spawn(crate::passivation::sweep(Arc::downgrade(&inner)));
+        Ok(Runtime { inner })
+    }
+
+    /// Sends `command` to the entity `id`, activating it first if needed, and waits for
+    /// the reply (sent only after the turn's effect is durable).
+    pub async fn call(&self, id: &E::Id, command: E::Command) -> Result<E::Reply, Failure<E, J>> {
+        let inner = &self.inner;
+        let slot = inner.slot(id);
+        let reply = {
+            let mut state = slot.state.lock().await;
+            if inner.closing.load(Ordering::Acquire) {
+                return Err(CallError::ShuttingDown);
+            }
+            let actor = match &*state {
+                SlotState::Live(actor) => actor.clone(),
+                SlotState::Failed => return Err(CallError::Failed),
+                SlotState::Backoff => return Err(CallError::Interrupted),
+                SlotState::Empty => match inner.activate(id).await {
+                    Ok(actor) => {
+                        *state = SlotState::Live(actor.clone());
+                        actor
+                    }
+                    Err(e) => {
+                        drop(state);
+                        drop(slot);
+                        inner.forget_if_empty(id);
+                        return Err(e);
+                    }
+                },
+            };
+            let permit = slot
+                .mailbox
+                .reserve(inner.config.mailbox_capacity)
+                .ok_or(CallError::Overloaded)?;
+            let (tx, rx) = oneshot::channel();
+            actor
+                .send_message(Msg::Call {
+                    command,
+                    reply: tx,
+                    _permit: permit,
+                })
+                .map_err(|_| CallError::Interrupted)?;
+            rx
+        };
+        slot.touch(inner.now_ms());
+        reply.await.map_err(|_| CallError::Interrupted)?
+    }
+
+    /// Persists the entity's state and stops its actor, if it is resident.
+    pub async fn passivate(&self, id: &E::Id) {
+        self.inner.passivate(id).await;
+    }
+
+    /// Recreates the entity's actor from durable state — also out of the failed state.
+    /// The old actor, if any, is stopped without a snapshot: its state is already
+    /// durable, and it may be the wedged one.
+    pub async fn restart(&self, id: &E::Id) -> Result<(), Failure<E, J>> {
+        let inner = &self.inner;
+        let slot = inner.slot(id);
+        let mut state = slot.state.lock().await;
+        if let SlotState::Live(actor) = &*state {
+            actor.stop(Some("restart".into()));
+        }
+        *state = SlotState::Empty;
+        inner.failures.remove(id);
+        let actor = inner.activate(id).await?;
+        *state = SlotState::Live(actor);
+        Ok(())
+    }
+
+    /// Stops the entity's actor without persisting anything (a deleted entity).
+    pub async fn evict(&self, id: &E::Id) {
+        let slot = self.inner.slot(id);
+        let mut state = slot.state.lock().await;
+        if let SlotState::Live(actor) = &*state {
+            actor.stop(Some("evicted".into()));
+        }
+        *state = SlotState::Empty;
+        drop(state);
+        drop(slot);
+        self.inner.failures.remove(id);
+        self.inner.forget_if_empty(id);
+    }
+
+    /// True when `id` has a live actor.
+    pub fn is_resident(&self, id: &E::Id) -> bool {
+        self.inner.slots.get(id).is_some_and(|slot| {
+            slot.state
+                .try_lock()
+                .map_or(true, |s| matches!(*s, SlotState::Live(_)))
+        })
+    }
+
+    pub fn resident_count(&self) -> usize {
+        self.inner.resident.load(Ordering::Acquire)
+    }
+
+    /// Drain: refuses new calls, lets queued ones finish, passivates every actor (their
+    /// snapshots written), then stops the supervisor. Nothing is dropped.
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.closing.store(true, Ordering::Release);
+        inner.stopped.notify_waiters();
+        let ids: Vec<E::Id> = inner.slots.iter().map(|e| e.key().clone()).collect();
+        let permits = Arc::new(Semaphore::new(inner.config.drain_concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in ids {
+            let inner = inner.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire().await;
+                inner.passivate(&id).await;
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        if let Some(supervisor) = inner.supervisor.get() {
+            supervisor.stop(Some("drained".into()));
+        }
+    }
+}
+
+impl<E: Entity, J: Journal<E>> Inner<E, J> {
+    pub(crate) fn supervisor_cell(&self) -> Option<ActorCell> {
+        self.supervisor.get().map(|s| s.get_cell())
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn idle_for(&self, slot: &Slot<E, J>) -> Duration {
+        let last = slot.last_used.load(Ordering::Relaxed);
+        Duration::from_millis(self.now_ms().saturating_sub(last))
+    }
+
+    /// Snapshot and stop `id`'s actor if it is live. Holds the slot's mutex throughout,
+    /// so no call can slip in between the snapshot and the stop.
+    pub(crate) async fn passivate(&self, id: &E::Id) {
+        let Some(slot) = self.slots.get(id).map(|s| s.clone()) else {
+            return;
+        };
+        let mut state = slot.state.lock().await;
+        if let SlotState::Live(actor) = &*state {
+            let (done, wait) = oneshot::channel();
+            if actor.send_message(Msg::Passivate { done }).is_ok() {
+                let _ = wait.await;
+            }
+            *state = SlotState::Empty;
+        }
+        drop(state);
+        drop(slot);
+        self.forget_if_empty(id);
+    }
+}

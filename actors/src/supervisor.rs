@@ -1,0 +1,147 @@
+//! The supervisor: restarts failed entity actors from their journal.
+//!
+//! ractor reports a panic or an error in a child's handler to the supervisor as
+//! `ActorFailed`; its default handler would stop the supervisor itself (and with it
+//! every entity), so it is overridden here. ractor has no restart strategies: the
+//! restart is ours — reload from durable state, under [`RestartPolicy`]: immediate
+//! restarts up to `max_restarts` within `window`, then one after `backoff`, then the
+//! entity is marked failed and refuses calls until `Runtime::restart`. Other entities are
+//! untouched throughout.
+//!
+//! [`RestartPolicy`]: crate::RestartPolicy
+
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use tokio::time::Instant;
+
+use crate::entity::Entity;
+use crate::journal::Journal;
+use crate::observe;
+use crate::registry::SlotState;
+use crate::runtime::Inner;
+
+pub(crate) struct Supervisor<E: Entity, J: Journal<E>>(Weak<Inner<E, J>>);
+
+impl<E: Entity, J: Journal<E>> Supervisor<E, J> {
+    pub(crate) fn new(inner: Weak<Inner<E, J>>) -> Self {
+        Supervisor(inner)
+    }
+}
+
+/// What to do about one more failure.
+enum Decision {
+    Now,
+    AfterBackoff,
+    GiveUp,
+}
+
+impl<E: Entity, J: Journal<E>> Actor for Supervisor<E, J> {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        _: ActorRef<()>,
+        event: SupervisionEvent,
+        _: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        let Some(inner) = self.0.upgrade() else {
+            return Ok(());
+        };
+        match event {
+            SupervisionEvent::ActorTerminated(cell, _, _) => {
+                inner.child_gone(&cell);
+            }
+            SupervisionEvent::ActorFailed(cell, error) => {
+                if let Some(id) = inner.child_gone(&cell) {
+                    tracing::error!(%id, %error, "entity actor failed; restarting from durable state");
+                    let actor = cell.get_id();
+                    tokio::spawn(async move { inner.recover(id, actor).await });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl<E: Entity, J: Journal<E>> Inner<E, J> {
+    /// Bookkeeping when a child actor stops for any reason; its id if it was ours.
+    fn child_gone(&self, cell: &ActorCell) -> Option<E::Id> {
+        let (_, id) = self.children.remove(&cell.get_id())?;
+        let resident = self
+            .resident
+            .fetch_sub(1, Ordering::AcqRel)
+            .saturating_sub(1);
+        metrics::gauge!(observe::ACTIVE).set(resident as f64);
+        Some(id)
+    }
+
+    /// Applies the restart policy after actor `failed` of `id` failed.
+    async fn recover(&self, id: E::Id, failed: ractor::ActorId) {
+        let slot = self.slot(&id);
+        let mut state = slot.state.lock().await;
+        if !matches!(&*state, SlotState::Live(actor) if actor.get_id() == failed) {
+            return; // Already replaced (explicit restart) or passivated.
+        }
+        match self.decide(&id) {
+            Decision::Now => {
+                *state = self.restarted(&id).await;
+            }
+            Decision::AfterBackoff => {
+                *state = SlotState::Backoff;
+                drop(state);
+                tokio::time::sleep(self.config.restart.backoff).await;
+                let mut state = slot.state.lock().await;
+                if matches!(*state, SlotState::Backoff) {
+                    *state = self.restarted(&id).await;
+                }
+            }
+            Decision::GiveUp => {
+                tracing::error!(%id, "entity keeps failing; marked failed until an explicit restart");
+                *state = SlotState::Failed;
+            }
+        }
+    }
+
+    /// A fresh actor for `id`, or an empty slot (the next call retries) if loading fails.
+    async fn restarted(&self, id: &E::Id) -> SlotState<E, J> {
+        metrics::counter!(observe::RESTARTS).increment(1);
+        match self.activate(id).await {
+            Ok(actor) => SlotState::Live(actor),
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "restart failed; the next call retries");
+                SlotState::Empty
+            }
+        }
+    }
+
+    fn decide(&self, id: &E::Id) -> Decision {
+        let policy = &self.config.restart;
+        let now = Instant::now();
+        let mut failures = self.failures.entry(id.clone()).or_default();
+        while failures
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > policy.window)
+        {
+            failures.pop_front();
+        }
+        failures.push_back(now);
+        let count = failures.len() as u64;
+        let max = u64::from(policy.max_restarts);
+        if count <= max {
+            Decision::Now
+        } else if count == max + 1 {
+            Decision::AfterBackoff
+        } else {
+            Decision::GiveUp
+        }
+    }
+}
