@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actors::{RestartPolicy, RuntimeConfig};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
 
@@ -17,6 +18,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::shutdown::Shutdown;
 use crate::http::{self, AppState};
 use crate::ids::{AccountId, KeyId};
+use crate::instance::StoreJournal;
 use crate::store::{Store, StoreOptions};
 use crate::timestamp::Timestamp;
 
@@ -37,6 +39,22 @@ pub fn store_options(config: &Config) -> StoreOptions {
         group_commit_linger: Duration::from_millis(db.group_commit_linger_ms),
         writer_queue: db.writer_queue,
         ..StoreOptions::default()
+    }
+}
+
+pub fn runtime_config(config: &Config) -> RuntimeConfig {
+    let a = &config.actors;
+    RuntimeConfig {
+        throttle_interval: config.min_cycle_interval(),
+        idle_timeout: Duration::from_millis(a.idle_timeout_ms),
+        max_resident: a.max_resident,
+        mailbox_capacity: a.mailbox_capacity,
+        restart: RestartPolicy {
+            max_restarts: a.restart_max,
+            window: Duration::from_millis(a.restart_window_ms),
+            backoff: Duration::from_millis(a.restart_backoff_ms),
+        },
+        drain_concurrency: 64,
     }
 }
 
@@ -64,6 +82,15 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let store = open_store(&config).await?;
     ensure_a_key(&store, &config).await?;
 
+    let instances = actors::Runtime::start(
+        StoreJournal {
+            store: store.clone(),
+            snapshot_every: config.engine.snapshot_every,
+        },
+        runtime_config(&config),
+    )
+    .await
+    .map_err(|e| StartError(format!("actors: cannot start the runtime: {e}")))?;
     let config = Arc::new(config);
     let shutdown = Shutdown::default();
     let state = AppState {
@@ -74,6 +101,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         metrics,
         shutdown: shutdown.clone(),
         config: config.clone(),
+        instances: instances.clone(),
     };
     spawn_housekeeping(&state);
 
@@ -99,6 +127,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             Ok(())
         }
     };
+    // Every resident instance writes its snapshot before the store closes.
+    let drained = tokio::time::timeout(deadline, instances.shutdown()).await;
+    if drained.is_err() {
+        tracing::warn!("passivating every instance outlived the shutdown deadline");
+    }
     store.close().await;
     tracing::info!("stopped");
     result

@@ -116,6 +116,13 @@ impl Timestamp {
         civil_from_days(self.0.div_euclid(86_400_000_000))
     }
 
+    pub fn to_system_time(self) -> SystemTime {
+        match u64::try_from(self.0) {
+            Ok(after) => UNIX_EPOCH + Duration::from_micros(after),
+            Err(_) => UNIX_EPOCH - Duration::from_micros(self.0.unsigned_abs()),
+        }
+    }
+
     /// Seconds from `earlier` to `self` (negative if `earlier` is later).
     pub fn secs_since(self, earlier: Timestamp) -> f64 {
         (self.0 - earlier.0) as f64 / 1e6

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Config;
@@ -42,12 +42,33 @@ pub struct AppState {
     pub quotas: Arc<Quotas>,
     pub metrics: PrometheusHandle,
     pub shutdown: Shutdown,
+    pub instances: routes::calls::Instances,
 }
 
 /// The whole application: `/v1` behind auth and rate limits, operations routes beside.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.server.max_body_bytes;
+    use routes::{engine_ops, instances, lifecycle};
     let v1 = Router::new()
+        .route("/instances", post(instances::create).get(instances::list))
+        .route(
+            "/instances/{id}",
+            get(instances::get)
+                .patch(instances::patch)
+                .delete(instances::delete),
+        )
+        .route("/instances/{id}/restore", post(instances::restore))
+        .route("/instances/{id}/stop", post(lifecycle::stop))
+        .route("/instances/{id}/start", post(lifecycle::start))
+        .route("/instances/{id}/restart", post(lifecycle::restart))
+        .route("/instances/{id}/update", post(lifecycle::update))
+        .route("/instances/{id}/process", post(engine_ops::process))
+        .route("/instances/{id}/process/batch", post(engine_ops::batch))
+        .route("/instances/{id}/snapshot", get(engine_ops::snapshot))
+        .route("/instances/{id}/contract", get(engine_ops::contract))
+        .route("/instances/{id}/reset", post(engine_ops::reset))
+        .route("/instances/{id}/history", get(engine_ops::history))
+        .route("/instances/{id}/drift", get(engine_ops::drift))
         .route("/personas", get(routes::personas::list))
         .route("/personas/{id}", get(routes::personas::get))
         .route("/test/questions", get(routes::questionnaire::questions))

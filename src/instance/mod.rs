@@ -5,6 +5,7 @@
 //! and the records each turn must make durable before its reply. No I/O: the actor
 //! sends the returned [`Append`] to the store and replies only after it committed.
 
+mod entity;
 mod error;
 
 use crate::engine::{
@@ -17,6 +18,7 @@ use crate::store::{
 };
 use crate::timestamp::Timestamp;
 
+pub use entity::{Command, Refusal, Reply, StoreJournal};
 pub use error::{InstanceError, RestoreError};
 
 /// One observation as a client sent it.
@@ -61,6 +63,8 @@ pub struct Instance {
     last_drift: Drift,
     cycle_cap: Option<u64>,
     stopped: bool,
+    /// Cycles between full snapshots (set by the journal that loads the instance).
+    snapshot_every: u64,
 }
 
 impl Instance {
@@ -70,7 +74,7 @@ impl Instance {
     /// committed cycle; each replayed cycle is checked against the energy recorded with
     /// it, so a divergence (an engine changed without a new version) is caught, not
     /// served.
-    pub fn restore(stored: StoredInstance) -> Result<Instance, RestoreError> {
+    pub fn restore(stored: StoredInstance, snapshot_every: u64) -> Result<Instance, RestoreError> {
         let record = stored.record;
         let engine = Engine::new(record.engine_version);
         let mut instance = Instance {
@@ -85,6 +89,7 @@ impl Instance {
             last_drift: Drift::NONE,
             cycle_cap: record.meta.cycle_cap,
             stopped: record.stopped,
+            snapshot_every: snapshot_every.max(1),
         };
         for entry in stored.tail {
             if entry.seq != instance.seq + 1 {
@@ -137,13 +142,13 @@ impl Instance {
     /// Applies `inputs` as cycles in one turn: the first after the time since the
     /// previous cycle, the rest with `dt = 0`. All or nothing: a stopped instance or a
     /// batch that would pass the cycle cap changes nothing. Every `snapshot_every`
-    /// cycles the append carries a full snapshot, which bounds replay at activation.
+    /// cycles (given at restore) the append carries a full snapshot, which bounds replay
+    /// at activation.
     pub fn process(
         &mut self,
         inputs: &[Input],
         now: Timestamp,
         keep_intermediate: bool,
-        snapshot_every: u64,
     ) -> Result<Processed, InstanceError> {
         if self.stopped {
             return Err(InstanceError::Stopped);
@@ -185,7 +190,7 @@ impl Instance {
         }
         self.last_cycle_at = Some(now);
         let snapshot =
-            (self.seq - self.snapshot_seq >= snapshot_every.max(1)).then(|| self.snapshot_record());
+            (self.seq - self.snapshot_seq >= self.snapshot_every).then(|| self.snapshot_record());
         Ok(Processed {
             views,
             append: self.append(cycles, snapshot),

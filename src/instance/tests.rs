@@ -35,6 +35,10 @@ fn record(cap: Option<u64>) -> InstanceRecord {
 }
 
 fn fresh(cap: Option<u64>) -> Instance {
+    fresh_with(cap, 100)
+}
+
+fn fresh_with(cap: Option<u64>, snapshot_every: u64) -> Instance {
     let stored = StoredInstance {
         record: record(cap),
         snapshot: SnapshotRecord {
@@ -45,7 +49,7 @@ fn fresh(cap: Option<u64>) -> Instance {
         },
         tail: Vec::new(),
     };
-    Instance::restore(stored).unwrap_or_else(|e| panic!("{e}"))
+    Instance::restore(stored, snapshot_every).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn input(mode: Mode, signal: f64) -> Input {
@@ -63,7 +67,7 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
 #[test]
 fn a_cycle_counts_records_and_measures_dt_from_the_previous_one() {
     let mut inst = fresh(None);
-    let first = ok(inst.process(&[input(Mode::Order, 0.8)], at(2.5), false, 100));
+    let first = ok(inst.process(&[input(Mode::Order, 0.8)], at(2.5), false));
     assert_eq!(first.views.len(), 1);
     assert_eq!(first.append.cycles.len(), 1);
     let entry = &first.append.cycles[0].entry;
@@ -71,7 +75,7 @@ fn a_cycle_counts_records_and_measures_dt_from_the_previous_one() {
     assert_eq!(entry.recorded_at, at(2.5));
     assert_eq!(first.views[0].snapshot.cycle, 1);
     assert_eq!(first.append.snapshot, None);
-    let second = ok(inst.process(&[input(Mode::Order, 0.8)], at(4.0), false, 100));
+    let second = ok(inst.process(&[input(Mode::Order, 0.8)], at(4.0), false));
     assert_eq!(second.append.cycles[0].entry.dt, 1.5);
     assert_eq!(inst.cycle_count(), 2);
     assert_eq!(inst.current(), second.views[0]);
@@ -86,7 +90,7 @@ fn a_batch_runs_in_one_turn_with_dt_zero_after_the_first() {
         input(Mode::Order, 0.2),
         input(Mode::Identity, 0.5),
     ];
-    let out = ok(inst.process(&batch, at(10.0), true, 100));
+    let out = ok(inst.process(&batch, at(10.0), true));
     let dts: Vec<f64> = out.append.cycles.iter().map(|c| c.entry.dt).collect();
     assert_eq!(dts, [10.0, 0.0, 0.0]);
     assert_eq!(out.views.len(), 3);
@@ -97,7 +101,7 @@ fn a_batch_runs_in_one_turn_with_dt_zero_after_the_first() {
             .collect::<Vec<_>>(),
         [1, 2, 3]
     );
-    let last_only = ok(other.process(&batch, at(10.0), false, 100));
+    let last_only = ok(other.process(&batch, at(10.0), false));
     assert_eq!(last_only.views, vec![out.views[2].clone()]);
 }
 
@@ -108,28 +112,26 @@ fn refused_turns_change_nothing() {
         &[input(Mode::Order, 0.5), input(Mode::Order, 0.5)],
         at(1.0),
         false,
-        100,
     ));
     let before = inst.clone();
     let err = inst.process(
         &[input(Mode::Order, 0.5), input(Mode::Order, 0.5)],
         at(2.0),
         false,
-        100,
     );
     assert_eq!(
         err.map(|_| ()),
         Err(InstanceError::CycleCapReached { cap: 3, count: 2 })
     );
     assert_eq!(inst, before);
-    ok(inst.process(&[input(Mode::Order, 0.5)], at(3.0), false, 100));
+    ok(inst.process(&[input(Mode::Order, 0.5)], at(3.0), false));
 
     let mut stopped = fresh(None);
     stopped.set_stopped(true);
     let before = stopped.clone();
     assert_eq!(
         stopped
-            .process(&[input(Mode::Order, 0.5)], at(1.0), false, 100)
+            .process(&[input(Mode::Order, 0.5)], at(1.0), false)
             .map(|_| ()),
         Err(InstanceError::Stopped)
     );
@@ -139,10 +141,10 @@ fn refused_turns_change_nothing() {
 
 #[test]
 fn a_snapshot_rides_along_every_n_cycles() {
-    let mut inst = fresh(None);
+    let mut inst = fresh_with(None, 5);
     let mut with_snapshot = Vec::new();
     for t in 1..=12 {
-        let out = ok(inst.process(&[input(Mode::Connection, 0.4)], at(f64::from(t)), false, 5));
+        let out = ok(inst.process(&[input(Mode::Connection, 0.4)], at(f64::from(t)), false));
         if let Some(s) = out.append.snapshot {
             with_snapshot.push(s.seq);
         }
@@ -162,7 +164,6 @@ fn restore_replays_to_the_live_state() {
             &[input(mode, 0.7), input(Mode::Assertion, 1.0)],
             at(t as f64 * 1.1),
             false,
-            1000,
         ));
         tail.extend(out.append.cycles.into_iter().map(|c| c.entry));
     }
@@ -180,7 +181,7 @@ fn restore_replays_to_the_live_state() {
         },
         tail: tail.clone(),
     };
-    let restored = ok(Instance::restore(stored.clone()));
+    let restored = ok(Instance::restore(stored.clone(), 1000));
     assert_eq!(restored.state, live.state);
     assert_eq!(restored.current(), live.current());
     assert_eq!(restored.cycle_count(), 60);
@@ -189,7 +190,7 @@ fn restore_replays_to_the_live_state() {
     let mut gap = stored.clone();
     gap.tail.remove(10);
     assert_eq!(
-        Instance::restore(gap).map(|_| ()),
+        Instance::restore(gap, 1000).map(|_| ()),
         Err(RestoreError::Gap {
             expected: 11,
             found: 12
@@ -198,7 +199,7 @@ fn restore_replays_to_the_live_state() {
     let mut diverged = stored;
     diverged.tail[5].dt += 100.0;
     assert_eq!(
-        Instance::restore(diverged).map(|_| ()),
+        Instance::restore(diverged, 1000).map(|_| ()),
         Err(RestoreError::Diverged { seq: 6 })
     );
 }
@@ -207,12 +208,7 @@ fn restore_replays_to_the_live_state() {
 fn reset_keeps_the_lifetime_count_and_writes_a_snapshot() {
     let mut inst = fresh(None);
     for t in 1..=4 {
-        ok(inst.process(
-            &[input(Mode::StressResponse, 1.0)],
-            at(f64::from(t)),
-            false,
-            100,
-        ));
+        ok(inst.process(&[input(Mode::StressResponse, 1.0)], at(f64::from(t)), false));
     }
     let append = inst.reset(ResetTarget::Initial);
     assert!(append.cycles.is_empty());

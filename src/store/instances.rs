@@ -236,13 +236,17 @@ impl Store {
     }
 
     /// Everything activation needs: metadata, newest snapshot, and the history after it.
-    /// Deleted instances are not found.
-    pub async fn load(
-        &self,
-        account: &AccountId,
-        id: &InstanceId,
-    ) -> Result<StoredInstance, StoreError> {
-        let record = self.get_instance(account, id).await?;
+    /// Deleted instances are not found. Not scoped by account: the runtime calls it for
+    /// an id, and the activated instance checks the caller's account on every command.
+    pub async fn load(&self, id: &InstanceId) -> Result<StoredInstance, StoreError> {
+        let sql = format!("{INSTANCE_SELECT} WHERE i.id = $1 AND {LIVE}");
+        let row: Option<InstanceRow> = with_pool!(self.backend(), |pool| {
+            sqlx::query_as(&sql)
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        let record: InstanceRecord = row.ok_or(StoreError::NotFound)?.try_into()?;
         let history = format!(
             "SELECT {HISTORY_COLUMNS} FROM history WHERE instance_id = $1 AND seq > $2 ORDER BY seq"
         );

@@ -1,0 +1,200 @@
+//! The engine routes of an instance: process, batch, snapshot, contract, reset, history,
+//! drift.
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+
+use crate::engine::{Contract, ResetTarget};
+use crate::http::AppState;
+use crate::http::auth::Account;
+use crate::http::body::{Data, Listed, Pagination};
+use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
+use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
+use crate::http::dto::observation::{BatchIn, ObservationIn};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::ids::InstanceId;
+use crate::instance::{Command, CycleView, Input, Reply};
+use crate::timestamp::Timestamp;
+
+use super::calls::{call, read};
+
+/// Runs `inputs` as one processing call: the account's monthly quota is reserved for
+/// them first, and what the call did not process (throttled, refused) is given back.
+async fn process_inputs(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    inputs: Vec<Input>,
+    keep_intermediate: bool,
+) -> Result<Reply, ApiError> {
+    let cycles = inputs.len() as u64;
+    let reservation = state
+        .quotas
+        .reserve(account, cycles, Timestamp::now())
+        .await?;
+    let command = Command::Process {
+        account: account.id.clone(),
+        inputs,
+        keep_intermediate,
+    };
+    let result = call(state, id, command).await;
+    if let Some(reservation) = reservation {
+        let used = match &result {
+            Ok(reply) if !reply.throttled => cycles,
+            _ => 0,
+        };
+        state.quotas.release(reservation, cycles - used);
+    }
+    result
+}
+
+fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
+    views.pop().ok_or_else(|| {
+        tracing::error!("an instance answered without a state");
+        ApiError::internal()
+    })
+}
+
+pub async fn process(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ObservationIn>,
+) -> Result<Json<Data<ProcessBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let input = body.into_input("")?;
+    let reply = process_inputs(&state, &account, &id, vec![input], false).await?;
+    let throttled = reply.throttled;
+    Ok(Json(Data {
+        data: ProcessBody {
+            cycle: first(reply.views)?.into(),
+            throttled,
+        },
+    }))
+}
+
+pub async fn batch(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<BatchIn>,
+) -> Result<Json<Data<BatchBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let (inputs, keep) = body.into_inputs(state.config.engine.batch_max)?;
+    let n = inputs.len();
+    let reply = process_inputs(&state, &account, &id, inputs, keep).await?;
+    let (throttled, processed_count) = (reply.throttled, if reply.throttled { 0 } else { n });
+    let data = if keep && !throttled {
+        BatchBody::Intermediate {
+            states: reply.views.into_iter().map(CycleBody::from).collect(),
+            processed_count,
+            throttled,
+        }
+    } else {
+        BatchBody::Final {
+            cycle: first(reply.views)?.into(),
+            processed_count,
+            throttled,
+        }
+    };
+    Ok(Json(Data { data }))
+}
+
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<SnapshotBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let record = state.store.get_instance(&account.id, &id).await?;
+    let reply = call(&state, &id, read(&account)).await?;
+    let cycle_count = reply.cycle_count;
+    Ok(Json(Data {
+        data: SnapshotBody {
+            snapshot: first(reply.views)?.snapshot,
+            cycle_count,
+            created_at: record.created_at.to_rfc3339(),
+            updated_at: record.updated_at.to_rfc3339(),
+        },
+    }))
+}
+
+pub async fn contract(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<Contract>>, ApiError> {
+    let id = instance_id(&id)?;
+    let reply = call(&state, &id, read(&account)).await?;
+    Ok(Json(Data {
+        data: first(reply.views)?.contract,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetIn {
+    mode: ResetTarget,
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResetIn>,
+) -> Result<Json<Data<ResetBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let command = Command::Reset {
+        account: account.id.clone(),
+        target: body.mode,
+    };
+    let view = first(call(&state, &id, command).await?.views)?;
+    Ok(Json(Data {
+        data: ResetBody {
+            id: id.to_string(),
+            reset_to: body.mode,
+            cycle: view.snapshot.cycle,
+            energy_level: view.snapshot.energy_level,
+            stress_state: view.snapshot.stress_state,
+        },
+    }))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Listed<HistoryEntryBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let page = query.page()?;
+    state.store.get_instance(&account.id, &id).await?;
+    let listed = state.store.history_page(&id, page).await?;
+    Ok(Json(Listed {
+        data: listed
+            .items
+            .into_iter()
+            .map(HistoryEntryBody::try_from)
+            .collect::<Result<_, _>>()?,
+        pagination: Pagination::new(u64::from(page.limit), page.offset, listed.total),
+    }))
+}
+
+pub async fn drift(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Listed<DriftEventBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let page = query.page()?;
+    state.store.get_instance(&account.id, &id).await?;
+    let listed = state.store.drift_page(&id, page).await?;
+    Ok(Json(Listed {
+        data: listed.items.into_iter().map(DriftEventBody::from).collect(),
+        pagination: Pagination::new(u64::from(page.limit), page.offset, listed.total),
+    }))
+}

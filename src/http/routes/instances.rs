@@ -1,0 +1,228 @@
+//! `/v1/instances`: create, list, get, patch, delete, restore.
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{EngineState, EngineVersion};
+use crate::http::AppState;
+use crate::http::auth::Account;
+use crate::http::body::{Data, Listed, Pagination};
+use crate::http::dto::instance::{CreateInstance, InstanceBody, ListQuery, PatchInstance, Status};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::ids::InstanceId;
+use crate::instance::Command;
+use crate::store::{InstanceFilter, InstanceRecord, NewInstance, Page};
+use crate::timestamp::Timestamp;
+
+use super::calls::call;
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    ApiJson(body): ApiJson<CreateInstance>,
+) -> Result<(StatusCode, Json<Data<InstanceBody>>), ApiError> {
+    let request = body.validate()?;
+    let new = NewInstance {
+        id: InstanceId::generate(),
+        account_id: account.id,
+        meta: request.meta,
+        persona: request.persona,
+        engine_version: EngineVersion::LATEST,
+        state: EngineState::new(request.profile),
+        created_at: Timestamp::now(),
+    };
+    let record = state.store.create_instance(&new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Data {
+            data: InstanceBody::new(record, false),
+        }),
+    ))
+}
+
+/// Residency is known only to the runtime, so `status=active|passivated` filters the
+/// account's running instances page by page in memory (`stopped` is a column).
+const SCAN_PAGE: u32 = 500;
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Listed<InstanceBody>>, ApiError> {
+    let limit = query.limit()?;
+    let filter = InstanceFilter {
+        user: query.user.clone(),
+        stopped: query.status.map(|s| s == Status::Stopped),
+    };
+    let (sort, descending) = (query.sort(), query.descending());
+    let resident_wanted = match query.status {
+        Some(Status::Active) => Some(true),
+        Some(Status::Passivated) => Some(false),
+        Some(Status::Stopped) | None => None,
+    };
+    let Some(resident_wanted) = resident_wanted else {
+        let page = Page {
+            limit,
+            offset: query.offset,
+        };
+        let listed = state
+            .store
+            .list_instances(&account.id, &filter, sort, descending, page)
+            .await?;
+        let data = listed
+            .items
+            .into_iter()
+            .map(|r| {
+                let resident = state.instances.is_resident(&r.id);
+                InstanceBody::new(r, resident)
+            })
+            .collect();
+        return Ok(Json(Listed {
+            data,
+            pagination: Pagination::new(u64::from(limit), query.offset, listed.total),
+        }));
+    };
+    let mut matching: Vec<InstanceRecord> = Vec::new();
+    let mut total = 0u64;
+    let mut offset = 0u64;
+    loop {
+        let page = Page {
+            limit: SCAN_PAGE,
+            offset,
+        };
+        let chunk = state
+            .store
+            .list_instances(&account.id, &filter, sort, descending, page)
+            .await?;
+        let fetched = chunk.items.len() as u64;
+        for record in chunk.items {
+            if state.instances.is_resident(&record.id) == resident_wanted {
+                if total >= query.offset && (matching.len() as u64) < u64::from(limit) {
+                    matching.push(record);
+                }
+                total += 1;
+            }
+        }
+        offset += fetched;
+        if fetched < u64::from(SCAN_PAGE) {
+            break;
+        }
+    }
+    Ok(Json(Listed {
+        data: matching
+            .into_iter()
+            .map(|r| InstanceBody::new(r, resident_wanted))
+            .collect(),
+        pagination: Pagination::new(u64::from(limit), query.offset, total),
+    }))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    Ok(Json(Data {
+        data: body(&state, &account, &id).await?,
+    }))
+}
+
+/// The instance object as it is now.
+pub async fn body(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+) -> Result<InstanceBody, ApiError> {
+    let record = state.store.get_instance(&account.id, id).await?;
+    Ok(InstanceBody::new(record, state.instances.is_resident(id)))
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<PatchInstance>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let current = state.store.get_instance(&account.id, &id).await?;
+    let meta = patch.apply(current.meta.clone())?;
+    let cap_changed = meta.cycle_cap != current.meta.cycle_cap;
+    let record = state
+        .store
+        .update_meta(&account.id, &id, &meta, Timestamp::now())
+        .await?;
+    if cap_changed && state.instances.is_resident(&id) {
+        // The live actor enforces the cap: tell it (a passivated one reads the column).
+        let cap = Command::SetCycleCap {
+            account: account.id.clone(),
+            cap: meta.cycle_cap,
+        };
+        call(&state, &id, cap).await?;
+    }
+    let resident = state.instances.is_resident(&id);
+    Ok(Json(Data {
+        data: InstanceBody::new(record, resident),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+#[derive(Serialize)]
+pub struct Deleted {
+    id: String,
+    deleted: bool,
+    restorable_until: Option<String>,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<DeleteQuery>,
+) -> Result<Json<Data<Deleted>>, ApiError> {
+    let id = instance_id(&id)?;
+    let now = Timestamp::now();
+    let restorable_until = if query.purge {
+        // Stop the actor first so that nothing appends to a purged instance.
+        state.store.get_instance(&account.id, &id).await?;
+        state.instances.evict(&id).await;
+        state.store.purge(&account.id, &id).await?;
+        None
+    } else {
+        state.store.soft_delete(&account.id, &id, now).await?;
+        Some(now.saturating_add(state.config.retention()).to_rfc3339())
+    };
+    state.instances.evict(&id).await;
+    Ok(Json(Data {
+        data: Deleted {
+            id: id.to_string(),
+            deleted: true,
+            restorable_until,
+        },
+    }))
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let record = state
+        .store
+        .restore(&account.id, &id, Timestamp::now(), state.config.retention())
+        .await?;
+    Ok(Json(Data {
+        data: InstanceBody::new(record, false),
+    }))
+}

@@ -1,0 +1,103 @@
+//! `POST /v1/instances/{id}/stop | start | restart | update`.
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+
+use crate::engine::EngineVersion;
+use crate::http::AppState;
+use crate::http::auth::Account;
+use crate::http::body::Data;
+use crate::http::dto::instance::InstanceBody;
+use crate::http::error::ApiError;
+use crate::http::extract::instance_id;
+use crate::instance::Command;
+use crate::timestamp::Timestamp;
+
+use super::calls::{call, call_error};
+use super::instances::body;
+
+/// Stops the instance: the flag is stored, the live actor (if any) writes its snapshot
+/// and passivates. Processing answers 409 `instance_stopped` until `start`.
+pub async fn stop(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    set_stopped(&state, &account, &id, true).await?;
+    state.instances.passivate(&id).await;
+    Ok(Json(Data {
+        data: body(&state, &account, &id).await?,
+    }))
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    set_stopped(&state, &account, &id, false).await?;
+    Ok(Json(Data {
+        data: body(&state, &account, &id).await?,
+    }))
+}
+
+async fn set_stopped(
+    state: &AppState,
+    account: &Account,
+    id: &crate::ids::InstanceId,
+    stopped: bool,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .set_stopped(&account.id, id, stopped, Timestamp::now())
+        .await?;
+    if state.instances.is_resident(id) {
+        let command = Command::SetStopped {
+            account: account.id.clone(),
+            stopped,
+        };
+        call(state, id, command).await?;
+    }
+    Ok(())
+}
+
+/// Recreates the actor from stored state (recovers a wedged or failed instance).
+pub async fn restart(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    state.store.get_instance(&account.id, &id).await?;
+    state.instances.restart(&id).await.map_err(call_error)?;
+    Ok(Json(Data {
+        data: body(&state, &account, &id).await?,
+    }))
+}
+
+/// Moves the instance to the newest engine version, keeping its state.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> Result<Json<Data<InstanceBody>>, ApiError> {
+    let id = instance_id(&id)?;
+    let version = EngineVersion::LATEST;
+    state
+        .store
+        .set_engine_version(&account.id, &id, version, Timestamp::now())
+        .await?;
+    if state.instances.is_resident(&id) {
+        let command = Command::SetEngineVersion {
+            account: account.id.clone(),
+            version,
+        };
+        call(&state, &id, command).await?;
+    }
+    Ok(Json(Data {
+        data: body(&state, &account, &id).await?,
+    }))
+}

@@ -1,0 +1,187 @@
+//! An instance as an entity of the actor runtime, and the store as its journal.
+//!
+//! Tenant isolation inside the actor: the registry finds actors by instance id alone,
+//! so every command carries the caller's account and the instance refuses (as "not
+//! found") any other account before looking at anything else, throttle included.
+
+use std::time::SystemTime;
+
+use actors::{Entity, Journal, Outcome};
+
+use crate::engine::{EngineVersion, ResetTarget};
+use crate::ids::{AccountId, InstanceId};
+use crate::store::{Append, Store, StoreError};
+use crate::timestamp::Timestamp;
+
+use super::{CycleView, Input, Instance, InstanceError};
+
+/// What a request asks of an instance's actor.
+pub enum Command {
+    /// One observation or a batch: a cycle command, subject to the throttle.
+    Process {
+        account: AccountId,
+        inputs: Vec<Input>,
+        keep_intermediate: bool,
+    },
+    /// The current state.
+    Read {
+        account: AccountId,
+    },
+    Reset {
+        account: AccountId,
+        target: ResetTarget,
+    },
+    SetStopped {
+        account: AccountId,
+        stopped: bool,
+    },
+    SetCycleCap {
+        account: AccountId,
+        cap: Option<u64>,
+    },
+    SetEngineVersion {
+        account: AccountId,
+        version: EngineVersion,
+    },
+}
+
+impl Command {
+    fn account(&self) -> &AccountId {
+        match self {
+            Command::Process { account, .. }
+            | Command::Read { account }
+            | Command::Reset { account, .. }
+            | Command::SetStopped { account, .. }
+            | Command::SetCycleCap { account, .. }
+            | Command::SetEngineVersion { account, .. } => account,
+        }
+    }
+}
+
+/// An instance's answer.
+#[derive(Debug)]
+pub struct Reply {
+    /// The states to answer with: every cycle of a batch with `include_intermediate`,
+    /// else one.
+    pub views: Vec<CycleView>,
+    /// True when the throttle refused the processing call (nothing changed).
+    pub throttled: bool,
+    /// Lifetime cycles after the command.
+    pub cycle_count: u64,
+}
+
+/// Why an instance refused a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Another account's instance: indistinguishable from a missing one.
+    NotFound,
+    Instance(InstanceError),
+}
+
+impl Entity for Instance {
+    type Id = InstanceId;
+    type Command = Command;
+    type Reply = Reply;
+    type Error = Refusal;
+    type Effect = Append;
+
+    fn admit(&self, command: &Command) -> Result<bool, Refusal> {
+        if command.account() != &self.account {
+            return Err(Refusal::NotFound);
+        }
+        match command {
+            Command::Process { .. } if self.stopped => {
+                Err(Refusal::Instance(InstanceError::Stopped))
+            }
+            Command::Process { .. } => Ok(true),
+            _ => Ok(false),
+        }
+    }
+
+    fn throttled(&self, _: Command) -> Reply {
+        self.reply(vec![self.current()], true)
+    }
+
+    fn handle(
+        &mut self,
+        command: Command,
+        now: SystemTime,
+    ) -> Result<Outcome<Reply, Append>, Refusal> {
+        let (views, effect, cycled) = match command {
+            Command::Process {
+                inputs,
+                keep_intermediate,
+                ..
+            } => {
+                let processed = self
+                    .process(&inputs, Timestamp::from(now), keep_intermediate)
+                    .map_err(Refusal::Instance)?;
+                (processed.views, Some(processed.append), true)
+            }
+            Command::Read { .. } => (vec![self.current()], None, false),
+            Command::Reset { target, .. } => {
+                let append = self.reset(target);
+                (vec![self.current()], Some(append), false)
+            }
+            Command::SetStopped { stopped, .. } => {
+                self.set_stopped(stopped);
+                (vec![self.current()], Some(self.flush()), false)
+            }
+            Command::SetCycleCap { cap, .. } => {
+                self.set_cycle_cap(cap);
+                (vec![self.current()], None, false)
+            }
+            Command::SetEngineVersion { version, .. } => {
+                self.set_engine_version(version);
+                (vec![self.current()], Some(self.flush()), false)
+            }
+        };
+        Ok(Outcome {
+            reply: self.reply(views, false),
+            effect,
+            cycled,
+        })
+    }
+
+    fn passivate(&mut self) -> Option<Append> {
+        Some(self.flush())
+    }
+
+    fn last_cycle_at(&self) -> Option<SystemTime> {
+        self.last_cycle_at.map(Timestamp::to_system_time)
+    }
+}
+
+impl Instance {
+    fn reply(&self, views: Vec<CycleView>, throttled: bool) -> Reply {
+        Reply {
+            views,
+            throttled,
+            cycle_count: self.cycle_count(),
+        }
+    }
+}
+
+/// The store as the runtime's journal: activation = newest snapshot + replay, effects
+/// = appends through the group-commit writer.
+pub struct StoreJournal {
+    pub store: Store,
+    /// A full snapshot rides along every this many cycles.
+    pub snapshot_every: u64,
+}
+
+impl Journal<Instance> for StoreJournal {
+    type Error = StoreError;
+
+    async fn load(&self, id: &InstanceId) -> Result<Instance, StoreError> {
+        let stored = self.store.load(id).await?;
+        Instance::restore(stored, self.snapshot_every).map_err(|e| {
+            tracing::error!(instance = %id, error = %e, "stored history does not replay");
+            StoreError::Corrupt(e.to_string())
+        })
+    }
+
+    async fn persist(&self, _: &InstanceId, append: Append) -> Result<(), StoreError> {
+        self.store.append(append).await
+    }
+}
