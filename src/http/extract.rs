@@ -50,9 +50,14 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
+        let message = message_of(&inner);
+        // A number too large for a double is reported as a syntax error, but it is a
+        // bad value of a known field.
+        let bad_value = message.starts_with("number out of range");
         match inner.classify() {
-            serde_json::error::Category::Data => field_error(&path, &message_of(&inner)),
-            _ => ApiError::malformed(format!("malformed JSON: {}", message_of(&inner))),
+            serde_json::error::Category::Data => field_error(&path, &message),
+            _ if bad_value && path != "." => field_error(&path, &message),
+            _ => ApiError::malformed(format!("malformed JSON: {message}")),
         }
     })?;
     de.end()

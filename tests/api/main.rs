@@ -25,6 +25,16 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    instances_are_created_read_listed_changed_and_deleted,
+    another_accounts_instances_are_invisible,
+    process_and_batch_answer_the_spec_shapes,
+    a_bad_batch_item_applies_nothing,
+    concurrent_calls_inside_the_interval_make_one_cycle,
+    reset_restarts_the_cycle_and_keeps_the_record,
+    a_stopped_instance_refuses_processing_until_started,
+    bad_input_is_refused_with_the_field_named,
+    rate_limits_and_quotas_answer_429,
+    state_survives_a_graceful_restart_and_passivation,
     operations_routes_answer,
     every_failure_uses_the_envelope,
     personas_are_the_documented_twelve,

@@ -154,6 +154,31 @@ impl TestServer {
         self.call(Method::GET, path, Some(KEY), None).await
     }
 
+    pub async fn post(&self, path: &str, body: &str) -> Reply {
+        self.call(Method::POST, path, Some(KEY), Some(body)).await
+    }
+
+    /// `POST` without a body (lifecycle routes).
+    pub async fn post_empty(&self, path: &str) -> Reply {
+        self.call(Method::POST, path, Some(KEY), None).await
+    }
+
+    /// Stops the process (SIGKILL when `crash`, else SIGTERM) and starts a new one on
+    /// the same database.
+    pub async fn restart(&mut self, crash: bool) {
+        if let Some(pid) = self.child.id() {
+            let signal = if crash { "-KILL" } else { "-TERM" };
+            let _ = std::process::Command::new("kill")
+                .arg(signal)
+                .arg(pid.to_string())
+                .status();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+        let (child, base) = spawn(&self.env).await;
+        self.child = child;
+        self.base = base;
+    }
+
     /// SIGTERM, and the exit status.
     pub async fn terminate(mut self) -> Option<i32> {
         if let Some(pid) = self.child.id() {

@@ -1,11 +1,26 @@
 //! Test cases, by endpoint group.
 
+mod durability;
+mod engine;
 mod errors;
+mod instances;
 mod keys;
+mod limits;
 mod ops;
 mod personas;
+mod support;
 
+pub use durability::state_survives_a_graceful_restart_and_passivation;
+pub use engine::{
+    a_bad_batch_item_applies_nothing, a_stopped_instance_refuses_processing_until_started,
+    concurrent_calls_inside_the_interval_make_one_cycle, process_and_batch_answer_the_spec_shapes,
+    reset_restarts_the_cycle_and_keeps_the_record,
+};
 pub use errors::every_failure_uses_the_envelope;
+pub use instances::{
+    another_accounts_instances_are_invisible, instances_are_created_read_listed_changed_and_deleted,
+};
 pub use keys::keys_are_managed_from_the_command_line;
+pub use limits::{bad_input_is_refused_with_the_field_named, rate_limits_and_quotas_answer_429};
 pub use ops::{operations_routes_answer, shutdown_on_sigterm_is_graceful};
 pub use personas::{personas_are_the_documented_twelve, the_questionnaire_is_served};
