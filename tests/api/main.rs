@@ -1,6 +1,7 @@
 //! Black-box tests: the real server binary on a free port, on SQLite and on PostgreSQL.
 
 mod cases;
+mod proxy;
 mod server;
 
 macro_rules! on_both_backends {
@@ -24,6 +25,12 @@ macro_rules! on_both_backends {
     };
 }
 
+/// PostgreSQL only: SQLite has no server to lose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_ridden_out() {
+    cases::the_server_rides_out_a_database_outage().await;
+}
+
 on_both_backends!(
     instances_are_created_read_listed_changed_and_deleted,
     another_accounts_instances_are_invisible,
@@ -35,6 +42,7 @@ on_both_backends!(
     bad_input_is_refused_with_the_field_named,
     rate_limits_and_quotas_answer_429,
     state_survives_a_graceful_restart_and_passivation,
+    nothing_acknowledged_is_lost_when_the_server_is_killed,
     operations_routes_answer,
     every_failure_uses_the_envelope,
     personas_are_the_documented_twelve,

@@ -20,6 +20,8 @@ pub const KEY: &str = "idos_sk_testtesttesttesttesttesttest";
 pub enum Db {
     Sqlite,
     Postgres,
+    /// PostgreSQL reached through a proxy on this port (fault tests).
+    PostgresVia(u16),
 }
 
 pub struct TestServer {
@@ -56,14 +58,19 @@ impl TestServer {
                     Cleanup::Dir(dir),
                 )
             }
-            Db::Postgres => {
-                let admin_url = std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-                    panic!("IDENTITY_OS_TEST_POSTGRES_URL is not set: run .ci/run, which provides PostgreSQL")
-                });
+            Db::Postgres | Db::PostgresVia(_) => {
+                let admin_url = postgres_url();
                 let schema = format!("idos_api_{}", suffix());
                 admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
-                let sep = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+                let via = match db {
+                    Db::PostgresVia(port) => admin_url.replace(
+                        &postgres_host_port(&admin_url),
+                        &format!("127.0.0.1:{port}"),
+                    ),
+                    _ => admin_url.clone(),
+                };
+                let sep = if via.contains('?') { '&' } else { '?' };
+                let url = format!("{via}{sep}options=-c%20search_path%3D{schema}");
                 (url, Cleanup::Schema { admin_url, schema })
             }
         };
@@ -150,6 +157,14 @@ impl TestServer {
         }
     }
 
+    /// A handle for other tasks to send requests with.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            client: self.client.clone(),
+            base: self.base.clone(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(Method::GET, path, Some(KEY), None).await
     }
@@ -209,6 +224,37 @@ impl TestServer {
     }
 }
 
+/// Sends requests from any task; failures (a killed server) come back as errors.
+#[derive(Clone)]
+pub struct Caller {
+    client: Client<HttpConnector, Full<Bytes>>,
+    base: String,
+}
+
+impl Caller {
+    pub async fn try_post(&self, path: &str, body: &str) -> Result<Reply, String> {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {KEY}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .map_err(|e| e.to_string())?;
+        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
+            .await
+            .map_err(|_| "timed out".to_owned())?
+            .map_err(|e| e.to_string())?;
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let body = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
@@ -251,6 +297,23 @@ async fn spawn(env: &[(String, String)]) -> (Child, String) {
     // Keep draining stderr so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, format!("http://{addr}"))
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("IDENTITY_OS_TEST_POSTGRES_URL is not set: run .ci/run, which provides PostgreSQL")
+    })
+}
+
+/// `host:port` of a `postgres://user@host:port/db` URL.
+pub fn postgres_host_port(url: &str) -> String {
+    let after_scheme = url.split("://").nth(1).unwrap_or(url);
+    let after_user = after_scheme.rsplit('@').next().unwrap_or(after_scheme);
+    after_user
+        .split('/')
+        .next()
+        .unwrap_or(after_user)
+        .to_owned()
 }
 
 async fn admin(url: &str, sql: &str) {

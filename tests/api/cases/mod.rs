@@ -10,7 +10,10 @@ mod ops;
 mod personas;
 mod support;
 
-pub use durability::state_survives_a_graceful_restart_and_passivation;
+pub use durability::{
+    nothing_acknowledged_is_lost_when_the_server_is_killed,
+    state_survives_a_graceful_restart_and_passivation, the_server_rides_out_a_database_outage,
+};
 pub use engine::{
     a_bad_batch_item_applies_nothing, a_stopped_instance_refuses_processing_until_started,
     concurrent_calls_inside_the_interval_make_one_cycle, process_and_batch_answer_the_spec_shapes,
