@@ -17,6 +17,9 @@ pub trait Entity: Send + Sized + 'static {
     /// What a turn must make durable before its reply (history rows, a snapshot).
     type Effect: Send + 'static;
 
+    /// The entity's own id (the actor keeps no second copy of it).
+    fn id(&self) -> &Self::Id;
+
     /// Checks a command before anything else (ownership, state); `Ok(true)` marks a
     /// *cycle* command, which is subject to the throttle.
     fn admit(&self, command: &Self::Command) -> Result<bool, Self::Error>;

@@ -13,6 +13,7 @@ use crate::error::CallError;
 use crate::journal::Journal;
 use crate::mailbox::Permit;
 use crate::observe;
+use crate::registry::Slot;
 use crate::throttle::Throttle;
 
 pub(crate) type CallResult<E, J> =
@@ -22,7 +23,7 @@ pub(crate) enum Msg<E: Entity, J: Journal<E>> {
     Call {
         command: E::Command,
         reply: oneshot::Sender<CallResult<E, J>>,
-        _permit: Permit,
+        _permit: Permit<Slot<E, J>>,
     },
     /// Persist the state and stop; `done` fires once the snapshot is durable.
     Passivate { done: oneshot::Sender<()> },
@@ -38,7 +39,6 @@ impl<E, J> InstanceActor<E, J> {
 }
 
 pub(crate) struct Hosted<E: Entity, J: Journal<E>> {
-    pub(crate) id: E::Id,
     pub(crate) entity: E,
     pub(crate) journal: Arc<J>,
     pub(crate) throttle: Throttle,
@@ -65,7 +65,9 @@ impl<E: Entity, J: Journal<E>> Actor for InstanceActor<E, J> {
     ) -> Result<(), ActorProcessingErr> {
         match message {
             Msg::Call { command, reply, .. } => {
-                let result = state.apply(command).await;
+                // Boxed: the actor's task keeps only a pointer to the turn's future, so
+                // an idle actor does not carry the largest journal future inline.
+                let result = Box::pin(state.apply(command)).await;
                 match result {
                     Ok(reply_value) => {
                         let _ = reply.send(Ok(reply_value));
@@ -78,7 +80,7 @@ impl<E: Entity, J: Journal<E>> Actor for InstanceActor<E, J> {
                     // The state in memory may be ahead of storage now: answer, then fail
                     // so that the supervisor rebuilds the entity from durable state.
                     Err(Failure::NotPersisted(e)) => {
-                        let message = format!("persisting {} failed: {e}", state.id);
+                        let message = format!("persisting {} failed: {e}", state.entity.id());
                         let _ = reply.send(Err(CallError::Journal(e)));
                         Err(message.into())
                     }
@@ -86,10 +88,10 @@ impl<E: Entity, J: Journal<E>> Actor for InstanceActor<E, J> {
             }
             Msg::Passivate { done } => {
                 if let Some(effect) = state.entity.passivate()
-                    && let Err(e) = state.journal.persist(&state.id, effect).await
+                    && let Err(e) = Box::pin(state.journal.persist(state.entity.id(), effect)).await
                 {
                     // Every cycle is already durable: only replay after activation grows.
-                    tracing::warn!(id = %state.id, error = %e, "snapshot at passivation failed");
+                    tracing::warn!(id = %state.entity.id(), error = %e, "snapshot at passivation failed");
                 }
                 metrics::counter!(observe::PASSIVATIONS).increment(1);
                 myself.stop(Some("passivated".into()));
@@ -122,7 +124,7 @@ impl<E: Entity, J: Journal<E>> Hosted<E, J> {
             .map_err(|e| Failure::Refused(CallError::Entity(e)))?;
         if let Some(effect) = outcome.effect {
             self.journal
-                .persist(&self.id, effect)
+                .persist(self.entity.id(), effect)
                 .await
                 .map_err(Failure::NotPersisted)?;
         }

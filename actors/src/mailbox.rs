@@ -11,23 +11,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The queue length of one slot.
 #[derive(Default)]
 pub(crate) struct Mailbox {
-    queued: Arc<AtomicUsize>,
+    queued: AtomicUsize,
 }
 
-/// One queued call's place in a [`Mailbox`].
-pub(crate) struct Permit {
-    queued: Arc<AtomicUsize>,
+/// Whatever owns a [`Mailbox`] (a registry slot); a permit keeps its owner alive.
+pub(crate) trait HasMailbox: Send + Sync + 'static {
+    fn mailbox(&self) -> &Mailbox;
+}
+
+/// One queued call's place in its owner's [`Mailbox`].
+pub(crate) struct Permit<O: HasMailbox> {
+    owner: Arc<O>,
 }
 
 impl Mailbox {
-    /// A place for one more call, unless `capacity` calls are already queued.
-    pub(crate) fn reserve(&self, capacity: usize) -> Option<Permit> {
-        let mut current = self.queued.load(Ordering::Relaxed);
+    /// A place for one more call in `owner`'s mailbox, unless `capacity` calls are
+    /// already queued.
+    pub(crate) fn reserve<O: HasMailbox>(owner: &Arc<O>, capacity: usize) -> Option<Permit<O>> {
+        let queued = &owner.mailbox().queued;
+        let mut current = queued.load(Ordering::Relaxed);
         loop {
             if current >= capacity {
                 return None;
             }
-            match self.queued.compare_exchange_weak(
+            match queued.compare_exchange_weak(
                 current,
                 current + 1,
                 Ordering::AcqRel,
@@ -37,7 +44,7 @@ impl Mailbox {
                     metrics::histogram!("identity_os_actor_mailbox_depth")
                         .record((current + 1) as f64);
                     return Some(Permit {
-                        queued: self.queued.clone(),
+                        owner: owner.clone(),
                     });
                 }
                 Err(actual) => current = actual,
@@ -46,9 +53,9 @@ impl Mailbox {
     }
 }
 
-impl Drop for Permit {
+impl<O: HasMailbox> Drop for Permit<O> {
     fn drop(&mut self) {
-        self.queued.fetch_sub(1, Ordering::AcqRel);
+        self.owner.mailbox().queued.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -56,14 +63,20 @@ impl Drop for Permit {
 mod tests {
     use super::*;
 
+    impl HasMailbox for Mailbox {
+        fn mailbox(&self) -> &Mailbox {
+            self
+        }
+    }
+
     #[test]
     fn places_come_back_when_permits_drop() {
-        let mailbox = Mailbox::default();
-        let a = mailbox.reserve(2);
-        let b = mailbox.reserve(2);
+        let owner = Arc::new(Mailbox::default());
+        let a = Mailbox::reserve(&owner, 2);
+        let b = Mailbox::reserve(&owner, 2);
         assert!(a.is_some() && b.is_some());
-        assert!(mailbox.reserve(2).is_none());
+        assert!(Mailbox::reserve(&owner, 2).is_none());
         drop(a);
-        assert!(mailbox.reserve(2).is_some());
+        assert!(Mailbox::reserve(&owner, 2).is_some());
     }
 }

@@ -18,7 +18,7 @@ use crate::entity::Entity;
 use crate::error::CallError;
 use crate::instance_actor::{Hosted, InstanceActor, Msg};
 use crate::journal::Journal;
-use crate::mailbox::Mailbox;
+use crate::mailbox::{HasMailbox, Mailbox};
 use crate::observe;
 use crate::runtime::Inner;
 use crate::throttle::Throttle;
@@ -38,6 +38,12 @@ pub(crate) enum SlotState<E: Entity, J: Journal<E>> {
     Backoff,
     /// Failed after the backoff: refuses calls until an explicit restart.
     Failed,
+}
+
+impl<E: Entity, J: Journal<E>> HasMailbox for Slot<E, J> {
+    fn mailbox(&self) -> &Mailbox {
+        &self.mailbox
+    }
 }
 
 impl<E: Entity, J: Journal<E>> Slot<E, J> {
@@ -86,7 +92,6 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     ) -> Result<ActorRef<Msg<E, J>>, CallError<E::Error, J::Error>> {
         let entity = self.journal.load(id).await.map_err(CallError::Journal)?;
         let hosted = Hosted {
-            id: id.clone(),
             throttle: Throttle::new(self.config.throttle_interval, entity.last_cycle_at()),
             entity,
             journal: self.journal.clone(),
@@ -98,7 +103,6 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
                 tracing::error!(%id, error = %e, "spawning an actor failed");
                 CallError::Interrupted
             })?;
-        self.children.insert(actor.get_id(), id.clone());
         let resident = self.resident.fetch_add(1, Ordering::AcqRel) + 1;
         metrics::counter!(observe::ACTIVATIONS).increment(1);
         metrics::gauge!(observe::ACTIVE).set(resident as f64);

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dashmap::DashMap;
-use ractor::{Actor, ActorCell, ActorId, ActorRef};
+use ractor::{Actor, ActorCell, ActorRef};
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::time::Instant;
 
@@ -15,6 +15,7 @@ use crate::entity::Entity;
 use crate::error::CallError;
 use crate::instance_actor::Msg;
 use crate::journal::Journal;
+use crate::mailbox::Mailbox;
 use crate::registry::{Slot, SlotState};
 use crate::supervisor::Supervisor;
 
@@ -35,8 +36,6 @@ pub(crate) struct Inner<E: Entity, J: Journal<E>> {
     pub(crate) journal: Arc<J>,
     pub(crate) config: RuntimeConfig,
     pub(crate) slots: DashMap<E::Id, Arc<Slot<E, J>>>,
-    /// Actor → entity id, for supervision events.
-    pub(crate) children: DashMap<ActorId, E::Id>,
     /// Recent failure times of entities that failed.
     pub(crate) failures: DashMap<E::Id, VecDeque<Instant>>,
     pub(crate) resident: AtomicUsize,
@@ -57,7 +56,6 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
             journal: Arc::new(journal),
             config,
             slots: DashMap::new(),
-            children: DashMap::new(),
             failures: DashMap::new(),
             resident: AtomicUsize::new(0),
             over_cap: Notify::new(),
@@ -100,9 +98,7 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
                     }
                 },
             };
-            let permit = slot
-                .mailbox
-                .reserve(inner.config.mailbox_capacity)
+            let permit = Mailbox::reserve(&slot, inner.config.mailbox_capacity)
                 .ok_or(CallError::Overloaded)?;
             let (tx, rx) = oneshot::channel();
             actor
@@ -185,6 +181,10 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
             });
         }
         while tasks.join_next().await.is_some() {}
+        // Passivated actors stop asynchronously: wait until the last one has.
+        while inner.resident.load(Ordering::Acquire) > 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         if let Some(supervisor) = inner.supervisor.get() {
             supervisor.stop(Some("drained".into()));
         }

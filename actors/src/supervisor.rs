@@ -10,16 +10,16 @@
 //!
 //! [`RestartPolicy`]: crate::RestartPolicy
 
-use std::sync::Weak;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 
-use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 use tokio::time::Instant;
 
 use crate::entity::Entity;
 use crate::journal::Journal;
 use crate::observe;
-use crate::registry::SlotState;
+use crate::registry::{Slot, SlotState};
 use crate::runtime::Inner;
 
 pub(crate) struct Supervisor<E: Entity, J: Journal<E>>(Weak<Inner<E, J>>);
@@ -56,15 +56,11 @@ impl<E: Entity, J: Journal<E>> Actor for Supervisor<E, J> {
             return Ok(());
         };
         match event {
-            SupervisionEvent::ActorTerminated(cell, _, _) => {
-                inner.child_gone(&cell);
-            }
+            SupervisionEvent::ActorTerminated(..) => inner.child_gone(),
             SupervisionEvent::ActorFailed(cell, error) => {
-                if let Some(id) = inner.child_gone(&cell) {
-                    tracing::error!(%id, %error, "entity actor failed; restarting from durable state");
-                    let actor = cell.get_id();
-                    tokio::spawn(async move { inner.recover(id, actor).await });
-                }
+                inner.child_gone();
+                let actor = cell.get_id();
+                tokio::spawn(async move { inner.recover(actor, error.to_string()).await });
             }
             _ => {}
         }
@@ -73,23 +69,50 @@ impl<E: Entity, J: Journal<E>> Actor for Supervisor<E, J> {
 }
 
 impl<E: Entity, J: Journal<E>> Inner<E, J> {
-    /// Bookkeeping when a child actor stops for any reason; its id if it was ours.
-    fn child_gone(&self, cell: &ActorCell) -> Option<E::Id> {
-        let (_, id) = self.children.remove(&cell.get_id())?;
+    /// Bookkeeping when a child actor stops for any reason (every child is an entity).
+    fn child_gone(&self) {
         let resident = self
             .resident
             .fetch_sub(1, Ordering::AcqRel)
             .saturating_sub(1);
         metrics::gauge!(observe::ACTIVE).set(resident as f64);
-        Some(id)
     }
 
-    /// Applies the restart policy after actor `failed` of `id` failed.
-    async fn recover(&self, id: E::Id, failed: ractor::ActorId) {
-        let slot = self.slot(&id);
+    /// The slot whose live actor is `actor`. Failures are rare, so a scan is cheaper
+    /// than keeping an actor → id map for every resident entity (memory per resident
+    /// entity is the scarce resource). A slot busy at the moment is checked after the
+    /// scan, under its lock.
+    async fn slot_of(&self, actor: ractor::ActorId) -> Option<(E::Id, Arc<Slot<E, J>>)> {
+        let mut busy = Vec::new();
+        for entry in self.slots.iter() {
+            match entry.value().state.try_lock() {
+                Ok(state) => {
+                    if matches!(&*state, SlotState::Live(a) if a.get_id() == actor) {
+                        return Some((entry.key().clone(), entry.value().clone()));
+                    }
+                }
+                Err(_) => busy.push((entry.key().clone(), entry.value().clone())),
+            }
+        }
+        for (id, slot) in busy {
+            let live =
+                matches!(&*slot.state.lock().await, SlotState::Live(a) if a.get_id() == actor);
+            if live {
+                return Some((id, slot));
+            }
+        }
+        None
+    }
+
+    /// Applies the restart policy after entity actor `failed` failed.
+    async fn recover(&self, failed: ractor::ActorId, error: String) {
+        let Some((id, slot)) = self.slot_of(failed).await else {
+            return; // Already replaced (explicit restart), passivated or evicted.
+        };
+        tracing::error!(%id, %error, "entity actor failed; restarting from durable state");
         let mut state = slot.state.lock().await;
         if !matches!(&*state, SlotState::Live(actor) if actor.get_id() == failed) {
-            return; // Already replaced (explicit restart) or passivated.
+            return;
         }
         match self.decide(&id) {
             Decision::Now => {

@@ -10,6 +10,7 @@ use actors::{CallError, Entity, Journal, Outcome, RestartPolicy, Runtime, Runtim
 
 /// A counter that also logs what it was given, in order.
 struct Counter {
+    id: String,
     value: i64,
     log: Vec<i64>,
     last_cycle_at: Option<SystemTime>,
@@ -42,6 +43,10 @@ impl Entity for Counter {
     type Reply = Reply;
     type Error = String;
     type Effect = (Durable, bool);
+
+    fn id(&self) -> &String {
+        &self.id
+    }
 
     fn admit(&self, command: &Command) -> Result<bool, String> {
         Ok(matches!(command, Command::Add(_)))
@@ -127,6 +132,7 @@ impl Journal<Counter> for Arc<MemoryJournal> {
             log: Vec::new(),
         });
         Ok(Counter {
+            id: id.clone(),
             value: d.value,
             log: d.log,
             last_cycle_at: None,

@@ -85,6 +85,10 @@ impl Entity for Instance {
     type Error = Refusal;
     type Effect = Append;
 
+    fn id(&self) -> &InstanceId {
+        &self.id
+    }
+
     fn admit(&self, command: &Command) -> Result<bool, Refusal> {
         if command.account() != &self.account {
             return Err(Refusal::NotFound);

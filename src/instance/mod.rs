@@ -112,10 +112,6 @@ impl Instance {
         Ok(instance)
     }
 
-    pub fn id(&self) -> &InstanceId {
-        &self.id
-    }
-
     /// Lifetime cycles.
     pub fn cycle_count(&self) -> u64 {
         self.seq
