@@ -9,7 +9,19 @@ use super::mode::{MODE_COUNT, Mode, ModeList};
 use super::params::ClassParams;
 
 /// Drift level: D0 noise, D1 context, D2 adaptive, D3 corrupt (rolled back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum DriftLevel {
     D0,
     D1,

@@ -14,6 +14,7 @@ mod observation;
 mod params;
 pub mod personas;
 pub mod questionnaire;
+mod schema;
 mod snapshot;
 mod state;
 mod stress;
@@ -124,5 +125,12 @@ impl Engine {
                 }
             }
         };
+    }
+
+    /// Moves `state` to `profile` with its engine cycle back at 0, as a reset does (the
+    /// creation state stays remembered): a personality test's result applied to a
+    /// running instance.
+    pub fn adopt(&self, state: &mut EngineState, profile: Profile) {
+        *state = EngineState::starting_at(profile, state.initial);
     }
 }

@@ -142,7 +142,7 @@ impl<'de> Deserialize<'de> for Mode {
 }
 
 /// The seven strengths in wire form: an object keyed by lowercase mode name.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModeStrengths {
     pub perception: f64,

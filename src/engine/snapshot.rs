@@ -6,7 +6,7 @@ use super::mode::ModeStrengths;
 use super::stress::StressState;
 
 /// `snapshot` of API.md §3. Every float is in [0, 1].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Snapshot {
     pub instance_id: String,
     pub cycle: u64,

@@ -92,7 +92,7 @@ impl Default for EngineState {
 }
 
 /// Where `reset` takes an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResetTarget {
     /// The instance's creation state.

@@ -24,7 +24,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, utoipa::ToSchema)]
 pub struct Details {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -34,8 +34,9 @@ pub struct Details {
     pub missing: Option<Vec<u32>>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
+/// The error envelope of every failure.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Envelope<'a> {
     error: &'a str,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 mod fallback;
 mod observe;
+pub mod openapi;
 pub mod quota;
 pub mod rate_limit;
 mod routes;
@@ -18,10 +19,15 @@ pub mod shutdown;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::{self as swagger_ui, SwaggerUi};
 
 use crate::config::Config;
 use crate::store::Store;
@@ -45,33 +51,30 @@ pub struct AppState {
     pub instances: routes::calls::Instances,
 }
 
-/// The whole application: `/v1` behind auth and rate limits, operations routes beside.
+/// The whole application: `/v1` behind auth and rate limits, operations routes beside,
+/// the OpenAPI document, and its pages when `docs_enabled`.
 pub fn router(state: AppState) -> Router {
+    use routes::{engine_ops, instances, lifecycle, ops, personas, questionnaire};
     let max_body = state.config.server.max_body_bytes;
-    use routes::{engine_ops, instances, lifecycle};
-    let v1 = Router::new()
-        .route("/instances", post(instances::create).get(instances::list))
-        .route(
-            "/instances/{id}",
-            get(instances::get)
-                .patch(instances::patch)
-                .delete(instances::delete),
-        )
-        .route("/instances/{id}/restore", post(instances::restore))
-        .route("/instances/{id}/stop", post(lifecycle::stop))
-        .route("/instances/{id}/start", post(lifecycle::start))
-        .route("/instances/{id}/restart", post(lifecycle::restart))
-        .route("/instances/{id}/update", post(lifecycle::update))
-        .route("/instances/{id}/process", post(engine_ops::process))
-        .route("/instances/{id}/process/batch", post(engine_ops::batch))
-        .route("/instances/{id}/snapshot", get(engine_ops::snapshot))
-        .route("/instances/{id}/contract", get(engine_ops::contract))
-        .route("/instances/{id}/reset", post(engine_ops::reset))
-        .route("/instances/{id}/history", get(engine_ops::history))
-        .route("/instances/{id}/drift", get(engine_ops::drift))
-        .route("/personas", get(routes::personas::list))
-        .route("/personas/{id}", get(routes::personas::get))
-        .route("/test/questions", get(routes::questionnaire::questions))
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(instances::create, instances::list))
+        .routes(routes!(instances::get, instances::patch, instances::delete))
+        .routes(routes!(instances::restore))
+        .routes(routes!(lifecycle::stop))
+        .routes(routes!(lifecycle::start))
+        .routes(routes!(lifecycle::restart))
+        .routes(routes!(lifecycle::update))
+        .routes(routes!(engine_ops::process))
+        .routes(routes!(engine_ops::batch))
+        .routes(routes!(engine_ops::snapshot))
+        .routes(routes!(engine_ops::contract))
+        .routes(routes!(engine_ops::reset))
+        .routes(routes!(engine_ops::history))
+        .routes(routes!(engine_ops::drift))
+        .routes(routes!(personas::list))
+        .routes(routes!(personas::get))
+        .routes(routes!(questionnaire::questions))
+        .routes(routes!(questionnaire::submit))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit_rate,
@@ -80,11 +83,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_account,
         ));
-    Router::new()
+    let (mut app, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/v1", v1)
-        .route("/healthz", get(routes::ops::healthz))
-        .route("/readyz", get(routes::ops::readyz))
-        .route("/metrics", get(routes::ops::metrics))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .split_for_parts();
+    if state.config.server.docs_enabled {
+        let page = Html(openapi::reference_page(&document));
+        app = app
+            .merge(SwaggerUi::new("/docs").config(swagger_ui::Config::from("/openapi.json")))
+            .route("/redoc", get(move || async move { page }));
+    }
+    let document = Json(document);
+    app.route("/openapi.json", get(move || async move { document }))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use actors::{Entity, Journal, Outcome};
 
-use crate::engine::{EngineVersion, ResetTarget};
+use crate::engine::{EngineVersion, Profile, ResetTarget};
 use crate::ids::{AccountId, InstanceId};
 use crate::store::{Append, Store, StoreError};
 use crate::timestamp::Timestamp;
@@ -31,6 +31,11 @@ pub enum Command {
         account: AccountId,
         target: ResetTarget,
     },
+    /// Take a personality test's profile as the new state (recorded like a reset).
+    Adopt {
+        account: AccountId,
+        profile: Profile,
+    },
     SetStopped {
         account: AccountId,
         stopped: bool,
@@ -51,6 +56,7 @@ impl Command {
             Command::Process { account, .. }
             | Command::Read { account }
             | Command::Reset { account, .. }
+            | Command::Adopt { account, .. }
             | Command::SetStopped { account, .. }
             | Command::SetCycleCap { account, .. }
             | Command::SetEngineVersion { account, .. } => account,
@@ -125,6 +131,10 @@ impl Entity for Instance {
             Command::Read { .. } => (vec![self.current()], None, false),
             Command::Reset { target, .. } => {
                 let append = self.reset(target);
+                (vec![self.current()], Some(append), false)
+            }
+            Command::Adopt { profile, .. } => {
+                let append = self.adopt(profile);
                 (vec![self.current()], Some(append), false)
             }
             Command::SetStopped { stopped, .. } => {

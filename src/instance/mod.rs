@@ -9,8 +9,8 @@ mod entity;
 mod error;
 
 use crate::engine::{
-    Contract, Drift, DriftLevel, Dt, Engine, EngineState, EngineVersion, Observation, ResetTarget,
-    Snapshot,
+    Contract, Drift, DriftLevel, Dt, Engine, EngineState, EngineVersion, Observation, Profile,
+    ResetTarget, Snapshot,
 };
 use crate::ids::{AccountId, InstanceId};
 use crate::store::{
@@ -196,9 +196,19 @@ impl Instance {
     /// Resets the engine state; the returned append makes the reset durable.
     pub fn reset(&mut self, target: ResetTarget) -> Append {
         self.engine.reset(&mut self.state, target);
+        self.restarted()
+    }
+
+    /// Moves the state to `profile` (a personality test's result), durable like a reset.
+    pub fn adopt(&mut self, profile: Profile) -> Append {
+        self.engine.adopt(&mut self.state, profile);
+        self.restarted()
+    }
+
+    /// After a reset or an adoption: no drift pending, and a snapshot to make it durable.
+    fn restarted(&mut self) -> Append {
         self.last_drift = Drift::NONE;
-        let snapshot = self.snapshot_record();
-        self.append(Vec::new(), Some(snapshot))
+        self.flush()
     }
 
     /// A snapshot-only append: passivation, shutdown, explicit flushes.

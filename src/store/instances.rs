@@ -10,13 +10,9 @@ use crate::ids::{AccountId, InstanceId, SnapshotId};
 use crate::timestamp::Timestamp;
 
 use super::records::{
-    InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, SnapshotRecord,
-    SortKey, StoredInstance,
+    InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, SortKey, StoredInstance,
 };
-use super::rows::{
-    HISTORY_COLUMNS, HistoryRow, INSTANCE_SELECT, InstanceRow, SNAPSHOT_SELECT, SnapshotRow,
-    corrupt, signed,
-};
+use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
 use super::writer::UPSERT_SNAPSHOT;
 use super::{Store, StoreError, micros, with_pool};
 
@@ -239,41 +235,7 @@ impl Store {
     /// Deleted instances are not found. Not scoped by account: the runtime calls it for
     /// an id, and the activated instance checks the caller's account on every command.
     pub async fn load(&self, id: &InstanceId) -> Result<StoredInstance, StoreError> {
-        let sql = format!("{INSTANCE_SELECT} WHERE i.id = $1 AND {LIVE}");
-        let row: Option<InstanceRow> = with_pool!(self.backend(), |pool| {
-            sqlx::query_as(&sql)
-                .bind(id.as_str())
-                .fetch_optional(pool)
-                .await
-        })?;
-        let record: InstanceRecord = row.ok_or(StoreError::NotFound)?.try_into()?;
-        let history = format!(
-            "SELECT {HISTORY_COLUMNS} FROM history WHERE instance_id = $1 AND seq > $2 ORDER BY seq"
-        );
-        let (snapshot, tail): (SnapshotRow, Vec<HistoryRow>) =
-            with_pool!(self.backend(), |pool| {
-                let snapshot: SnapshotRow = sqlx::query_as(SNAPSHOT_SELECT)
-                    .bind(id.as_str())
-                    .fetch_one(pool)
-                    .await?;
-                let seq = snapshot.seq();
-                let tail = sqlx::query_as(&history)
-                    .bind(id.as_str())
-                    .bind(seq)
-                    .fetch_all(pool)
-                    .await?;
-                Ok::<_, StoreError>((snapshot, tail))
-            })?;
-        let snapshot = SnapshotRecord::try_from(snapshot)?;
-        let tail = tail
-            .into_iter()
-            .map(TryInto::try_into)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(StoredInstance {
-            record,
-            snapshot,
-            tail,
-        })
+        self.loader.load(id.clone()).await
     }
 
     /// Soft delete: gone from every read at once, restorable until `at + retention`.

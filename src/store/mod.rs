@@ -10,12 +10,13 @@
 //! Durability (ARCHITECTURE.md invariant 3): cycles are appended to `history` by the
 //! group-commit writer (`writer.rs`) and a caller's `append` returns only after the
 //! transaction holding its rows has committed. Activation reads the newest snapshot plus
-//! the history after it.
+//! the history after it, in batches across concurrent activations (`loader.rs`).
 
 mod backend;
 mod error;
 mod instances;
 mod keys;
+mod loader;
 mod pages;
 mod records;
 mod rows;
@@ -32,6 +33,7 @@ pub use records::{
 };
 pub use writer::Append;
 
+use loader::LoaderHandle;
 use writer::WriterHandle;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of the backend in use: one
@@ -77,11 +79,13 @@ impl Default for StoreOptions {
     }
 }
 
-/// The storage of one server: a connection pool and its group-commit writer.
+/// The storage of one server: a connection pool, its group-commit writer and its
+/// batching activation loader.
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
     writer: WriterHandle,
+    loader: LoaderHandle,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -93,6 +97,7 @@ impl Store {
         let backend = Backend::connect(url, options).await?;
         let store = Store {
             writer: WriterHandle::spawn(backend.clone(), options),
+            loader: LoaderHandle::spawn(backend.clone()),
             backend,
         };
         store.migrate().await?;

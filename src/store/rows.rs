@@ -54,6 +54,12 @@ pub(super) struct InstanceRow {
     last_stability: Option<f64>,
 }
 
+impl InstanceRow {
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 impl TryFrom<InstanceRow> for InstanceRecord {
     type Error = StoreError;
 
@@ -91,10 +97,6 @@ impl TryFrom<InstanceRow> for InstanceRecord {
     }
 }
 
-pub(super) const SNAPSHOT_SELECT: &str = "\
-SELECT seq, state, last_cycle_at, energy_level, stress_state, stability_index
-FROM snapshots WHERE instance_id = $1";
-
 #[derive(sqlx::FromRow)]
 pub(super) struct SnapshotRow {
     seq: i64,
@@ -105,9 +107,31 @@ pub(super) struct SnapshotRow {
     stability_index: f64,
 }
 
-impl SnapshotRow {
-    pub(super) fn seq(&self) -> i64 {
-        self.seq
+/// What activation reads in one query: the instance and its whole snapshot. The
+/// newest-history columns of [`InstanceRow`] are NULL here: the loader reads the
+/// history after the snapshot anyway and takes the newest state from it.
+pub(super) const LOAD_SELECT: &str = "\
+SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
+       i.stopped, i.persona, i.engine_version, i.created_at, i.updated_at,
+       s.seq AS snap_seq, s.energy_level AS snap_energy, s.stress_state AS snap_stress,
+       s.stability_index AS snap_stability,
+       CAST(NULL AS BIGINT) AS last_seq, CAST(NULL AS DOUBLE PRECISION) AS last_energy,
+       CAST(NULL AS TEXT) AS last_stress, CAST(NULL AS DOUBLE PRECISION) AS last_stability,
+       s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index
+FROM instances i
+JOIN snapshots s ON s.instance_id = i.id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LoadRow {
+    #[sqlx(flatten)]
+    instance: InstanceRow,
+    #[sqlx(flatten)]
+    snapshot: SnapshotRow,
+}
+
+impl LoadRow {
+    pub(super) fn split(self) -> (InstanceRow, SnapshotRow) {
+        (self.instance, self.snapshot)
     }
 }
 
@@ -141,6 +165,20 @@ pub(super) struct HistoryRow {
     energy_level: f64,
     stress_state: String,
     stability_index: f64,
+}
+
+/// A history row with the instance it belongs to (batched loads).
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyedHistoryRow {
+    instance_id: String,
+    #[sqlx(flatten)]
+    row: HistoryRow,
+}
+
+impl KeyedHistoryRow {
+    pub(super) fn split(self) -> (String, HistoryRow) {
+        (self.instance_id, self.row)
+    }
 }
 
 impl TryFrom<HistoryRow> for HistoryEntry {

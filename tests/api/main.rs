@@ -47,6 +47,8 @@ on_both_backends!(
     every_failure_uses_the_envelope,
     personas_are_the_documented_twelve,
     the_questionnaire_is_served,
+    a_submitted_test_is_scored_applied_and_created_from,
+    the_openapi_document_lists_every_route,
     keys_are_managed_from_the_command_line,
     shutdown_on_sigterm_is_graceful,
 );

@@ -18,13 +18,18 @@ use super::snapshot::Snapshot;
 use super::stress::StressState;
 
 /// `contract` of API.md §3.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contract {
+    /// Display names (`"Stress Response"`).
     #[serde(with = "mode::display_names")]
+    #[schema(value_type = Vec<String>)]
     pub dominant_modes: ModeList,
     #[serde(with = "mode::display_names")]
+    #[schema(value_type = Vec<String>)]
     pub suppressed_modes: ModeList,
+    #[schema(value_type = Vec<Action>)]
     pub allowed_actions: ActionSet,
+    #[schema(value_type = Vec<Action>)]
     pub forbidden_actions: ActionSet,
     pub decision_style: DecisionStyle,
     pub energy_level: f64,

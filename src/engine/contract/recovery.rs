@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 use crate::engine::params::ContractParams;
 use crate::engine::stress::StressState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecoveryProfile {
     pub preferred_path: RecoveryPath,
     pub support_required: bool,
     pub cooldown_required: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RecoveryPath {
     None,

@@ -76,14 +76,14 @@ impl TestVersion {
 }
 
 /// A question as clients see it (`GET /test/questions`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Question {
     pub id: u32,
     pub text: &'static str,
     pub options: [QuestionOption; 4],
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QuestionOption {
     pub id: &'static str,
     pub text: &'static str,

@@ -11,7 +11,8 @@ use super::instance::checked_limit;
 
 pub const MAX_HISTORY_LIMIT: u32 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     limit: Option<u32>,
@@ -28,13 +29,14 @@ impl PageQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntryBody {
     seq: u64,
     cycle: u64,
     mode_target: &'static str,
     signal_strength: f64,
     confidence: f64,
+    #[schema(value_type = Object)]
     context: Box<RawValue>,
     /// When the server processed it.
     timestamp: String,
@@ -63,7 +65,7 @@ impl TryFrom<HistoryEntry> for HistoryEntryBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DriftEventBody {
     seq: u64,
     cycle: u64,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::engine::{Contract, Drift, ResetTarget, Snapshot, StressState};
 use crate::instance::CycleView;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CycleBody {
     pub snapshot: Snapshot,
     pub contract: Contract,
@@ -23,7 +23,7 @@ impl From<CycleView> for CycleBody {
 }
 
 /// `POST /process`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProcessBody {
     #[serde(flatten)]
     pub cycle: CycleBody,
@@ -33,7 +33,7 @@ pub struct ProcessBody {
 /// `POST /process/batch`: the final state, or every state with `include_intermediate`.
 /// `throttled` (not in the seed documents) tells a batch refused by the throttle, which
 /// answers the unchanged state with `processed_count: 0`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BatchBody {
     Final {
@@ -50,7 +50,7 @@ pub enum BatchBody {
 }
 
 /// `GET /snapshot`: the snapshot plus instance times and the lifetime count.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SnapshotBody {
     #[serde(flatten)]
     pub snapshot: Snapshot,
@@ -60,7 +60,7 @@ pub struct SnapshotBody {
 }
 
 /// `POST /reset`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResetBody {
     pub id: String,
     pub reset_to: ResetTarget,

@@ -19,7 +19,7 @@ pub const MAX_LIST_LIMIT: u32 = 100;
 
 /// Where an instance's actor is: `active` (resident), `passivated` (in storage only),
 /// `stopped` (by its owner).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
@@ -28,7 +28,7 @@ pub enum Status {
 }
 
 /// The instance object of API.md §2.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InstanceBody {
     id: String,
     name: String,
@@ -76,7 +76,7 @@ impl InstanceBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitialConfig {
     #[serde(default)]
@@ -84,7 +84,7 @@ pub struct InitialConfig {
     energy_level: Option<Unit>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInstance {
     name: String,
@@ -150,7 +150,7 @@ impl CreateInstance {
 
 /// `PATCH`: only these fields may change; absent means unchanged, `null` clears the
 /// nullable ones. Engine fields are unknown fields here, so they are refused by name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchInstance {
     name: Option<String>,
@@ -192,13 +192,18 @@ impl PatchInstance {
 }
 
 fn name(raw: &str) -> Result<String, ApiError> {
+    instance_name(raw, "name")
+}
+
+/// An instance name, trimmed, 1–100 characters; `field` is the request field it came in.
+pub fn instance_name(raw: &str, field: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > MAX_NAME_CHARS {
         return Err(ApiError::invalid(
-            "name",
+            field,
             if chars == 0 { "empty" } else { "too_long" },
-            format!("name must be 1 to {MAX_NAME_CHARS} characters after trimming"),
+            format!("{field} must be 1 to {MAX_NAME_CHARS} characters after trimming"),
         ));
     }
     Ok(trimmed.to_owned())
@@ -256,29 +261,33 @@ fn metadata(raw: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, A
     Ok(raw)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortField {
     CreatedAt,
     Name,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
     Asc,
     Desc,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<u32>,
     #[serde(default)]
     pub offset: u64,
+    #[param(inline)]
     pub sort: Option<SortField>,
+    #[param(inline)]
     pub order: Option<Order>,
     pub user: Option<String>,
+    #[param(inline)]
     pub status: Option<Status>,
 }
 

@@ -8,3 +8,4 @@ pub mod audit;
 pub mod cycle;
 pub mod instance;
 pub mod observation;
+pub mod test_submission;

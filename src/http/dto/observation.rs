@@ -11,14 +11,17 @@ use crate::timestamp::Timestamp;
 /// Largest `context`, as JSON text.
 pub const MAX_CONTEXT_BYTES: usize = 8 * 1024;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationIn {
     mode_target: Mode,
     signal_strength: Unit,
     #[serde(default = "one")]
     confidence: Unit,
+    /// An object, at most 8 KiB as JSON.
+    #[schema(value_type = Option<Object>)]
     context: Option<Box<RawValue>>,
+    /// RFC 3339: when the client observed it (stored as `observed_at`).
     timestamp: Option<String>,
 }
 
@@ -71,7 +74,7 @@ impl ObservationIn {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
     observations: Vec<ObservationIn>,

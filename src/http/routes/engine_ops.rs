@@ -13,7 +13,7 @@ use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
 use crate::http::dto::observation::{BatchIn, ObservationIn};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Envelope};
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
 use crate::ids::InstanceId;
 use crate::instance::{Command, CycleView, Input, Reply};
@@ -51,13 +51,27 @@ async fn process_inputs(
     result
 }
 
-fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
+pub(super) fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
     views.pop().ok_or_else(|| {
         tracing::error!("an instance answered without a state");
         ApiError::internal()
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/process",
+    tag = "engine",
+    summary = "Process one observation",
+    request_body = ObservationIn,
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The new state and contract (or the unchanged one, `throttled: true`)", body = Data<ProcessBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn process(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -76,6 +90,20 @@ pub async fn process(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/process/batch",
+    tag = "engine",
+    summary = "Process 1–100 observations as one all-or-nothing turn",
+    request_body = BatchIn,
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The final state, or every state with `include_intermediate`", body = Data<BatchBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn batch(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -103,6 +131,19 @@ pub async fn batch(
     Ok(Json(Data { data }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/snapshot",
+    tag = "engine",
+    summary = "The current state",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The snapshot", body = Data<SnapshotBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn snapshot(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -122,6 +163,19 @@ pub async fn snapshot(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/contract",
+    tag = "engine",
+    summary = "The current execution contract",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The contract", body = Data<Contract>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn contract(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -134,12 +188,26 @@ pub async fn contract(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetIn {
     mode: ResetTarget,
 }
 
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/reset",
+    tag = "engine",
+    summary = "Reset the state (initial, default or last_stable)",
+    request_body = ResetIn,
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Reset", body = Data<ResetBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn reset(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -163,6 +231,19 @@ pub async fn reset(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/history",
+    tag = "engine",
+    summary = "Processed observations, newest first",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
+    responses(
+        (status = 200, description = "A page of history", body = Listed<HistoryEntryBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn history(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -183,6 +264,19 @@ pub async fn history(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/drift",
+    tag = "engine",
+    summary = "Drift events (D1–D3), newest first",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
+    responses(
+        (status = 200, description = "A page of drift events", body = Listed<DriftEventBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn drift(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,

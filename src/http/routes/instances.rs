@@ -10,8 +10,10 @@ use crate::engine::{EngineState, EngineVersion};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
-use crate::http::dto::instance::{CreateInstance, InstanceBody, ListQuery, PatchInstance, Status};
-use crate::http::error::ApiError;
+use crate::http::dto::instance::{
+    CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status,
+};
+use crate::http::error::{ApiError, Envelope};
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
 use crate::ids::InstanceId;
 use crate::instance::Command;
@@ -20,22 +22,27 @@ use crate::timestamp::Timestamp;
 
 use super::calls::call;
 
+#[utoipa::path(
+    post,
+    path = "/instances",
+    operation_id = "create_instance",
+    tag = "instances",
+    summary = "Create an instance",
+    request_body = CreateInstance,
+    responses(
+        (status = 201, description = "Created", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
     ApiJson(body): ApiJson<CreateInstance>,
 ) -> Result<(StatusCode, Json<Data<InstanceBody>>), ApiError> {
     let request = body.validate()?;
-    let new = NewInstance {
-        id: InstanceId::generate(),
-        account_id: account.id,
-        meta: request.meta,
-        persona: request.persona,
-        engine_version: EngineVersion::LATEST,
-        state: EngineState::new(request.profile),
-        created_at: Timestamp::now(),
-    };
-    let record = state.store.create_instance(&new).await?;
+    let record = create_instance(&state, &account, request).await?;
     Ok((
         StatusCode::CREATED,
         Json(Data {
@@ -44,10 +51,42 @@ pub async fn create(
     ))
 }
 
+/// Stores a new instance of `account` (not yet resident: its first call activates it).
+pub async fn create_instance(
+    state: &AppState,
+    account: &Account,
+    request: NewInstanceRequest,
+) -> Result<InstanceRecord, ApiError> {
+    let new = NewInstance {
+        id: InstanceId::generate(),
+        account_id: account.id.clone(),
+        meta: request.meta,
+        persona: request.persona,
+        engine_version: EngineVersion::LATEST,
+        state: EngineState::new(request.profile),
+        created_at: Timestamp::now(),
+    };
+    Ok(state.store.create_instance(&new).await?)
+}
+
 /// Residency is known only to the runtime, so `status=active|passivated` filters the
 /// account's running instances page by page in memory (`stopped` is a column).
 const SCAN_PAGE: u32 = 500;
 
+#[utoipa::path(
+    get,
+    path = "/instances",
+    operation_id = "list_instances",
+    tag = "instances",
+    summary = "List the account's instances",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of instances", body = Listed<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -121,6 +160,20 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/instances/{id}",
+    operation_id = "get_instance",
+    tag = "instances",
+    summary = "Get an instance",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The instance", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -142,6 +195,21 @@ pub async fn body(
     Ok(InstanceBody::new(record, state.instances.is_resident(id)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/instances/{id}",
+    operation_id = "patch_instance",
+    tag = "instances",
+    summary = "Change name, description, user, metadata or cycle cap",
+    request_body = PatchInstance,
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "The changed instance", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn patch(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -170,20 +238,35 @@ pub async fn patch(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     #[serde(default)]
     purge: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Deleted {
     id: String,
     deleted: bool,
     restorable_until: Option<String>,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/instances/{id}",
+    operation_id = "delete_instance",
+    tag = "instances",
+    summary = "Soft-delete an instance (or purge it now)",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)"), DeleteQuery),
+    responses(
+        (status = 200, description = "Deleted", body = Data<Deleted>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -212,6 +295,20 @@ pub async fn delete(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/restore",
+    operation_id = "restore_instance",
+    tag = "instances",
+    summary = "Restore a soft-deleted instance within the retention window",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Restored", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn restore(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,

@@ -9,7 +9,7 @@ use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::Data;
 use crate::http::dto::instance::InstanceBody;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Envelope};
 use crate::http::extract::instance_id;
 use crate::instance::Command;
 use crate::timestamp::Timestamp;
@@ -19,6 +19,19 @@ use super::instances::body;
 
 /// Stops the instance: the flag is stored, the live actor (if any) writes its snapshot
 /// and passivates. Processing answers 409 `instance_stopped` until `start`.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/stop",
+    tag = "lifecycle",
+    summary = "Stop an instance: processing answers 409 until started",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Stopped", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn stop(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -32,6 +45,19 @@ pub async fn stop(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/start",
+    tag = "lifecycle",
+    summary = "Start a stopped instance",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Started", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn start(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -65,6 +91,19 @@ async fn set_stopped(
 }
 
 /// Recreates the actor from stored state (recovers a wedged or failed instance).
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/restart",
+    tag = "lifecycle",
+    summary = "Recreate the instance's actor from stored state",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Restarted", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn restart(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
@@ -79,6 +118,19 @@ pub async fn restart(
 }
 
 /// Moves the instance to the newest engine version, keeping its state.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/update",
+    tag = "lifecycle",
+    summary = "Move the instance to the newest engine version",
+    params(("id" = String, Path, description = "Instance id (`inst_…`)")),
+    responses(
+        (status = 200, description = "Updated", body = Data<InstanceBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,

@@ -5,14 +5,22 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Envelope};
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up",
+    responses((status = 200, description = "`ok`", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Storage answers and the server is not shutting down.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    summary = "Storage reachable and not shutting down",
+    responses(
+        (status = 200, description = "`ready`", body = String),
+        (status = 503, description = "Not ready", body = Envelope)
+    ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_draining() {
         return ApiError::unavailable("shutting down").into_response();
@@ -27,6 +35,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics",
+    responses((status = 200, description = "Prometheus text format", body = String,
+        content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         StatusCode::OK,

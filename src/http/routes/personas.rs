@@ -8,14 +8,15 @@ use crate::engine::personas::{self, Persona};
 use crate::engine::{Contract, Engine, ModeList, ModeStrengths, display_names};
 
 use crate::http::body::{Data, Listed, Pagination};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Envelope};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PersonaBody {
     id: &'static str,
     name: &'static str,
     summary: &'static str,
     #[serde(with = "display_names")]
+    #[schema(value_type = Vec<String>)]
     dominant_modes: ModeList,
     mode_strengths: ModeStrengths,
     energy_level: f64,
@@ -23,7 +24,7 @@ pub struct PersonaBody {
     typical_contract: Contract,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ExpressionBody {
     context: &'static str,
     behavior: &'static str,
@@ -51,6 +52,19 @@ impl From<&'static Persona> for PersonaBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/personas",
+    operation_id = "list_personas",
+    tag = "personas",
+    summary = "The twelve personas",
+    responses(
+        (status = 200, description = "Every persona", body = Listed<PersonaBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn list() -> Json<Listed<PersonaBody>> {
     let all = personas::all();
     let total = all.len() as u64;
@@ -60,6 +74,20 @@ pub async fn list() -> Json<Listed<PersonaBody>> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/personas/{id}",
+    operation_id = "get_persona",
+    tag = "personas",
+    summary = "One persona",
+    params(("id" = String, Path, description = "Persona id (`persona_analytical` …)")),
+    responses(
+        (status = 200, description = "The persona", body = Data<PersonaBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn get(Path(id): Path<String>) -> Result<Json<Data<PersonaBody>>, ApiError> {
     personas::get(&id)
         .map(|p| Json(Data { data: p.into() }))

@@ -1,20 +1,33 @@
-//! `GET /v1/test/questions`: the forced-choice questionnaire.
+//! `/v1/test`: the forced-choice questionnaire and its submission.
 
-use axum::Json;
+use axum::extract::State;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::questionnaire::{Question, TestVersion};
+use crate::engine::{Engine, EngineState};
+use crate::http::AppState;
+use crate::http::auth::Account;
 use crate::http::body::Data;
-use crate::http::error::ApiError;
-use crate::http::extract::ApiQuery;
+use crate::http::dto::instance::{InstanceBody, NewInstanceRequest};
+use crate::http::dto::test_submission::{Submission, SubmitTest, Target, TestResultBody};
+use crate::http::error::{ApiError, Envelope};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::instance::Command;
+use crate::store::InstanceMeta;
 
-#[derive(Deserialize)]
+use super::calls::call;
+use super::engine_ops::first;
+use super::instances::create_instance;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionsQuery {
     version: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QuestionsBody {
     version: &'static str,
     questions: Vec<Question>,
@@ -27,6 +40,19 @@ pub fn test_version(version: Option<&str>) -> Result<TestVersion, ApiError> {
         .map_err(|e| ApiError::invalid("version", "unknown_version", e.to_string()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/test/questions",
+    tag = "test",
+    summary = "The forced-choice questionnaire",
+    params(QuestionsQuery),
+    responses(
+        (status = 200, description = "The questions", body = Data<QuestionsBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
 pub async fn questions(
     ApiQuery(query): ApiQuery<QuestionsQuery>,
 ) -> Result<Json<Data<QuestionsBody>>, ApiError> {
@@ -38,5 +64,72 @@ pub async fn questions(
             total: questions.len(),
             questions,
         },
+    }))
+}
+
+/// Scores a submission; applies it to an instance (like a reset) or creates one from it
+/// when asked. A failed application leaves the instance as it was.
+#[utoipa::path(
+    post,
+    path = "/test/submit",
+    tag = "test",
+    summary = "Score a completed questionnaire; optionally apply it to an instance or create one",
+    request_body = SubmitTest,
+    responses(
+        (status = 200, description = "The tested profile and its best-matching personas", body = Data<TestResultBody>),
+        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
+        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(account): Extension<Account>,
+    ApiJson(body): ApiJson<SubmitTest>,
+) -> Result<Json<Data<TestResultBody>>, ApiError> {
+    let Submission {
+        version,
+        result,
+        target,
+    } = body.validate()?;
+    let (instance, snapshot, contract) = match target {
+        Target::Nothing => {
+            let engine = Engine::latest();
+            let snapshot = engine.snapshot(&EngineState::new(result.profile), "");
+            let contract = engine.contract(&snapshot);
+            (None, snapshot, contract)
+        }
+        Target::Apply(id) => {
+            let command = Command::Adopt {
+                account: account.id.clone(),
+                profile: result.profile,
+            };
+            let view = first(call(&state, &id, command).await?.views)?;
+            let record = state.store.get_instance(&account.id, &id).await?;
+            let resident = state.instances.is_resident(&id);
+            (
+                Some(InstanceBody::new(record, resident)),
+                view.snapshot,
+                view.contract,
+            )
+        }
+        Target::Create { name } => {
+            let request = NewInstanceRequest {
+                meta: InstanceMeta {
+                    name,
+                    ..InstanceMeta::default()
+                },
+                persona: None,
+                profile: result.profile,
+            };
+            let record = create_instance(&state, &account, request).await?;
+            let engine = Engine::new(record.engine_version);
+            let snapshot = engine.snapshot(&EngineState::new(result.profile), record.id.as_str());
+            let contract = engine.contract(&snapshot);
+            (Some(InstanceBody::new(record, false)), snapshot, contract)
+        }
+    };
+    Ok(Json(Data {
+        data: TestResultBody::new(version, &result, instance, snapshot, contract),
     }))
 }

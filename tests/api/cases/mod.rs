@@ -6,6 +6,7 @@ mod errors;
 mod instances;
 mod keys;
 mod limits;
+mod openapi;
 mod ops;
 mod personas;
 mod support;
@@ -25,5 +26,9 @@ pub use instances::{
 };
 pub use keys::keys_are_managed_from_the_command_line;
 pub use limits::{bad_input_is_refused_with_the_field_named, rate_limits_and_quotas_answer_429};
+pub use openapi::the_openapi_document_lists_every_route;
 pub use ops::{operations_routes_answer, shutdown_on_sigterm_is_graceful};
-pub use personas::{personas_are_the_documented_twelve, the_questionnaire_is_served};
+pub use personas::{
+    a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
+    the_questionnaire_is_served,
+};

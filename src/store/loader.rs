@@ -1,0 +1,158 @@
+//! Batched activation loads: the read-side twin of the group-commit writer.
+//!
+//! An activation needs an instance's record, its snapshot and the history after it.
+//! Done one instance at a time that is three round trips each, and a storm of
+//! activations (a restart, a burst of traffic to passivated instances) is bound by
+//! round trips, not by the database. So loads are queued to one task that drains the
+//! queue into batches and runs two queries once per batch (`IN (…)` lists: instances
+//! joined with their snapshots, then the history after each snapshot), with a
+//! few batches in flight at once; while they run, the queue fills the next batch.
+//! Batches are padded to a power of two (repeating an id is harmless in `IN`) so each
+//! connection's prepared-statement cache sees a handful of shapes, not one per size.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::ids::InstanceId;
+
+use super::rows::{HISTORY_COLUMNS, KeyedHistoryRow, LOAD_SELECT, LoadRow};
+use super::{
+    Backend, HistoryEntry, InstanceRecord, SnapshotRecord, StoreError, StoredInstance, with_pool,
+};
+
+/// Largest batch (bind parameters stay far below both backends' limits).
+const MAX_BATCH: usize = 256;
+/// Batches loading at once; the rest of the pool stays free for requests and the writer.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+type Reply = oneshot::Sender<Result<StoredInstance, StoreError>>;
+
+#[derive(Clone)]
+pub(crate) struct LoaderHandle {
+    tx: mpsc::UnboundedSender<(InstanceId, Reply)>,
+}
+
+impl LoaderHandle {
+    pub(crate) fn spawn(backend: Backend) -> LoaderHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(backend, rx));
+        LoaderHandle { tx }
+    }
+
+    pub(crate) async fn load(&self, id: InstanceId) -> Result<StoredInstance, StoreError> {
+        let (reply, wait) = oneshot::channel();
+        self.tx
+            .send((id, reply))
+            .map_err(|_| StoreError::WriterStopped)?;
+        wait.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(backend: Backend, mut rx: mpsc::UnboundedReceiver<(InstanceId, Reply)>) {
+    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
+    while let Some(first) = rx.recv().await {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            let ids: Vec<&InstanceId> = batch.iter().map(|(id, _)| id).collect();
+            match load_batch(&backend, &ids).await {
+                Ok(mut loaded) => {
+                    for (id, reply) in batch {
+                        let result = loaded
+                            .remove(id.as_str())
+                            .unwrap_or(Err(StoreError::NotFound));
+                        let _ = reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, instances = batch.len(), "activation load failed");
+                    for (_, reply) in batch {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Outcomes by instance id.
+type Loaded = HashMap<String, Result<StoredInstance, StoreError>>;
+
+/// Loads every live instance of `ids`; ids that are missing or deleted are absent from
+/// the map, and a row that does not decode fails its own instance only.
+async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, StoreError> {
+    let padded = ids.len().next_power_of_two();
+    let list = (1..=padded)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let binds = || ids.iter().cycle().take(padded).map(|id| id.as_str());
+    let instances_sql = format!("{LOAD_SELECT} WHERE i.id IN ({list}) AND i.deleted_at IS NULL");
+    let tails_sql = format!(
+        "SELECT instance_id, {HISTORY_COLUMNS} FROM history h WHERE instance_id IN ({list}) \
+         AND seq > (SELECT s.seq FROM snapshots s WHERE s.instance_id = h.instance_id) \
+         ORDER BY instance_id, seq"
+    );
+    let (instances, tails): (Vec<LoadRow>, Vec<KeyedHistoryRow>) = with_pool!(backend, |pool| {
+        let mut q = sqlx::query_as(&instances_sql);
+        for id in binds() {
+            q = q.bind(id);
+        }
+        let instances = q.fetch_all(pool).await?;
+        let mut q = sqlx::query_as(&tails_sql);
+        for id in binds() {
+            q = q.bind(id);
+        }
+        let tails = q.fetch_all(pool).await?;
+        Ok::<_, StoreError>((instances, tails))
+    })?;
+    Ok(assemble(instances, tails))
+}
+
+fn assemble(instances: Vec<LoadRow>, tails: Vec<KeyedHistoryRow>) -> Loaded {
+    let mut tails_by_id: HashMap<String, Result<Vec<HistoryEntry>, StoreError>> = HashMap::new();
+    for row in tails {
+        let (key, row) = row.split();
+        let entry = tails_by_id.entry(key).or_insert_with(|| Ok(Vec::new()));
+        if let Ok(tail) = entry {
+            match HistoryEntry::try_from(row) {
+                Ok(h) => tail.push(h),
+                Err(e) => *entry = Err(e),
+            }
+        }
+    }
+    let mut loaded = Loaded::new();
+    for row in instances {
+        let (instance, snapshot) = row.split();
+        let key = instance.id().to_owned();
+        let tail = tails_by_id.remove(&key).unwrap_or(Ok(Vec::new()));
+        let result = (|| {
+            let mut record = InstanceRecord::try_from(instance)?;
+            let snapshot = SnapshotRecord::try_from(snapshot)?;
+            let tail = tail?;
+            if let Some(newest) = tail.last() {
+                record.cycle_count = newest.seq;
+                record.summary = newest.summary;
+            }
+            Ok(StoredInstance {
+                record,
+                snapshot,
+                tail,
+            })
+        })();
+        loaded.insert(key, result);
+    }
+    loaded
+}
