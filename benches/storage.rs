@@ -17,7 +17,10 @@ use identity_os::instance::{Command, Input, Instance, StoreJournal};
 use identity_os::store::{InstanceMeta, NewInstance, Store, StoreOptions};
 use identity_os::timestamp::Timestamp;
 
+/// Concurrent clients creating and appending.
 const CONCURRENCY: usize = 64;
+/// Concurrent clients hitting passivated instances, as after a restart under traffic.
+const ACTIVATING_CLIENTS: usize = 256;
 
 async fn admin(url: &str, sql: &str) {
     let pool = sqlx::PgPool::connect(url)
@@ -30,15 +33,15 @@ async fn admin(url: &str, sql: &str) {
     pool.close().await;
 }
 
-/// Splits `items` over `CONCURRENCY` tasks running `work` on each; returns the wall time.
-async fn fan_out<T, F, Fut>(items: Vec<T>, work: F) -> Duration
+/// Splits `items` over `clients` tasks running `work` on each; returns the wall time.
+async fn fan_out<T, F, Fut>(clients: usize, items: Vec<T>, work: F) -> Duration
 where
     T: Send + 'static,
     F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     let started = Instant::now();
-    let per_task = items.len().div_ceil(CONCURRENCY).max(1);
+    let per_task = items.len().div_ceil(clients).max(1);
     let mut chunks = Vec::new();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
@@ -88,7 +91,7 @@ async fn run(url: &str, n: usize) {
         .unwrap_or_else(|e| panic!("{e}"));
     let ids: Vec<InstanceId> = (0..n).map(|_| InstanceId::generate()).collect();
 
-    let took = fan_out(ids.clone(), {
+    let took = fan_out(CONCURRENCY, ids.clone(), {
         let (store, account) = (store.clone(), account.clone());
         move |id| {
             let (store, account) = (store.clone(), account.clone());
@@ -126,7 +129,7 @@ async fn run(url: &str, n: usize) {
         snapshot_every: 100,
     };
     let rows = Arc::new(AtomicU64::new(0));
-    let took = fan_out(ids.clone(), {
+    let took = fan_out(CONCURRENCY, ids.clone(), {
         let (store, rows) = (store.clone(), rows.clone());
         move |id| {
             let (store, rows) = (store.clone(), rows.clone());
@@ -171,7 +174,7 @@ async fn run(url: &str, n: usize) {
     let runtime = Runtime::start(journal, config)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let took = fan_out(ids.clone(), {
+    let took = fan_out(ACTIVATING_CLIENTS, ids.clone(), {
         let (runtime, account) = (runtime.clone(), account.clone());
         move |id| {
             let (runtime, account) = (runtime.clone(), account.clone());
@@ -186,7 +189,7 @@ async fn run(url: &str, n: usize) {
     })
     .await;
     println!(
-        "activation: {n} passivated instances in {:.2} s = {:.0}/s (snapshot + 3 history rows each)",
+        "activation: {n} passivated instances in {:.2} s = {:.0}/s (snapshot + 3 history rows each, {ACTIVATING_CLIENTS} concurrent clients)",
         took.as_secs_f64(),
         n as f64 / took.as_secs_f64()
     );

@@ -25,7 +25,7 @@ use super::{
 /// Largest batch (bind parameters stay far below both backends' limits).
 const MAX_BATCH: usize = 256;
 /// Batches loading at once; the rest of the pool stays free for requests and the writer.
-const BATCHES_IN_FLIGHT: usize = 4;
+const BATCHES_IN_FLIGHT: usize = 2;
 
 type Reply = oneshot::Sender<Result<StoredInstance, StoreError>>;
 
