@@ -6,11 +6,14 @@
 //! `/docs` serves Swagger UI from assets compiled into the binary (`vendored`); `/redoc`
 //! is rendered here, see `reference_page`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+
+use super::error::Envelope;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +24,8 @@ use utoipa::{Modify, OpenApi};
                        `{error, message, details: {field, reason}}`."
     ),
     modifiers(&ApiKeyAuth),
+    security(("api_key" = [])),
+    components(schemas(Envelope)),
     tags(
         (name = "instances", description = "Create, list, change, delete and restore instances"),
         (name = "engine", description = "Observations in, state and contracts out"),
@@ -32,7 +37,37 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// `Authorization: Bearer idos_sk_…` on every `/v1` route.
+/// The failures of every `/v1` operation: the error envelope, for 4XX and 5XX alike.
+pub struct Failures;
+
+impl IntoResponses for Failures {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let envelope = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(Envelope::name())))
+                        .build(),
+                )
+                .build()
+                .into()
+        };
+        BTreeMap::from([
+            (
+                "4XX".to_owned(),
+                envelope("The error envelope; `details.field` names the field at fault"),
+            ),
+            (
+                "5XX".to_owned(),
+                envelope("The error envelope (503 while storage is unreachable)"),
+            ),
+        ])
+    }
+}
+
+/// `Authorization: Bearer idos_sk_…` on every `/v1` route (the operations routes opt out).
 struct ApiKeyAuth;
 
 impl Modify for ApiKeyAuth {

@@ -13,8 +13,9 @@ use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
 use crate::http::dto::observation::{BatchIn, ObservationIn};
-use crate::http::error::{ApiError, Envelope};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::{Command, CycleView, Input, Reply};
 use crate::timestamp::Timestamp;
@@ -67,10 +68,8 @@ pub(super) fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The new state and contract (or the unchanged one, `throttled: true`)", body = Data<ProcessBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn process(
     State(state): State<AppState>,
@@ -99,10 +98,8 @@ pub async fn process(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The final state, or every state with `include_intermediate`", body = Data<BatchBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn batch(
     State(state): State<AppState>,
@@ -139,10 +136,8 @@ pub async fn batch(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The snapshot", body = Data<SnapshotBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn snapshot(
     State(state): State<AppState>,
@@ -171,10 +166,8 @@ pub async fn snapshot(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The contract", body = Data<Contract>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn contract(
     State(state): State<AppState>,
@@ -203,10 +196,8 @@ pub struct ResetIn {
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Reset", body = Data<ResetBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn reset(
     State(state): State<AppState>,
@@ -239,10 +230,8 @@ pub async fn reset(
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
     responses(
         (status = 200, description = "A page of history", body = Listed<HistoryEntryBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn history(
     State(state): State<AppState>,
@@ -272,10 +261,8 @@ pub async fn history(
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
     responses(
         (status = 200, description = "A page of drift events", body = Listed<DriftEventBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn drift(
     State(state): State<AppState>,

@@ -13,8 +13,9 @@ use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::instance::{
     CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status,
 };
-use crate::http::error::{ApiError, Envelope};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::Command;
 use crate::store::{InstanceFilter, InstanceRecord, NewInstance, Page};
@@ -31,10 +32,8 @@ use super::calls::call;
     request_body = CreateInstance,
     responses(
         (status = 201, description = "Created", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn create(
     State(state): State<AppState>,
@@ -82,10 +81,8 @@ const SCAN_PAGE: u32 = 500;
     params(ListQuery),
     responses(
         (status = 200, description = "A page of instances", body = Listed<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn list(
     State(state): State<AppState>,
@@ -169,10 +166,8 @@ pub async fn list(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The instance", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn get(
     State(state): State<AppState>,
@@ -205,10 +200,8 @@ pub async fn body(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "The changed instance", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn patch(
     State(state): State<AppState>,
@@ -262,10 +255,8 @@ pub struct Deleted {
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), DeleteQuery),
     responses(
         (status = 200, description = "Deleted", body = Data<Deleted>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn delete(
     State(state): State<AppState>,
@@ -304,10 +295,8 @@ pub async fn delete(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Restored", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn restore(
     State(state): State<AppState>,

@@ -9,8 +9,9 @@ use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::Data;
 use crate::http::dto::instance::InstanceBody;
-use crate::http::error::{ApiError, Envelope};
+use crate::http::error::ApiError;
 use crate::http::extract::instance_id;
+use crate::http::openapi::Failures;
 use crate::instance::Command;
 use crate::timestamp::Timestamp;
 
@@ -27,10 +28,8 @@ use super::instances::body;
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Stopped", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn stop(
     State(state): State<AppState>,
@@ -53,10 +52,8 @@ pub async fn stop(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Started", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn start(
     State(state): State<AppState>,
@@ -99,10 +96,8 @@ async fn set_stopped(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Restarted", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn restart(
     State(state): State<AppState>,
@@ -126,10 +121,8 @@ pub async fn restart(
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
     responses(
         (status = 200, description = "Updated", body = Data<InstanceBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn update(
     State(state): State<AppState>,

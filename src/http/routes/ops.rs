@@ -8,14 +8,14 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, Envelope};
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up",
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up", security(()),
     responses((status = 200, description = "`ok`", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Storage answers and the server is not shutting down.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     summary = "Storage reachable and not shutting down",
     responses(
         (status = 200, description = "`ready`", body = String),
@@ -35,7 +35,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics",
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics", security(()),
     responses((status = 200, description = "Prometheus text format", body = String,
         content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {

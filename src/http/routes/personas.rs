@@ -8,7 +8,8 @@ use crate::engine::personas::{self, Persona};
 use crate::engine::{Contract, Engine, ModeList, ModeStrengths, display_names};
 
 use crate::http::body::{Data, Listed, Pagination};
-use crate::http::error::{ApiError, Envelope};
+use crate::http::error::ApiError;
+use crate::http::openapi::Failures;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PersonaBody {
@@ -60,10 +61,8 @@ impl From<&'static Persona> for PersonaBody {
     summary = "The twelve personas",
     responses(
         (status = 200, description = "Every persona", body = Listed<PersonaBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn list() -> Json<Listed<PersonaBody>> {
     let all = personas::all();
@@ -83,10 +82,8 @@ pub async fn list() -> Json<Listed<PersonaBody>> {
     params(("id" = String, Path, description = "Persona id (`persona_analytical` …)")),
     responses(
         (status = 200, description = "The persona", body = Data<PersonaBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn get(Path(id): Path<String>) -> Result<Json<Data<PersonaBody>>, ApiError> {
     personas::get(&id)

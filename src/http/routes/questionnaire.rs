@@ -11,8 +11,9 @@ use crate::http::auth::Account;
 use crate::http::body::Data;
 use crate::http::dto::instance::{InstanceBody, NewInstanceRequest};
 use crate::http::dto::test_submission::{Submission, SubmitTest, Target, TestResultBody};
-use crate::http::error::{ApiError, Envelope};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::openapi::Failures;
 use crate::instance::Command;
 use crate::store::InstanceMeta;
 
@@ -48,10 +49,8 @@ pub fn test_version(version: Option<&str>) -> Result<TestVersion, ApiError> {
     params(QuestionsQuery),
     responses(
         (status = 200, description = "The questions", body = Data<QuestionsBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn questions(
     ApiQuery(query): ApiQuery<QuestionsQuery>,
@@ -77,10 +76,8 @@ pub async fn questions(
     request_body = SubmitTest,
     responses(
         (status = 200, description = "The tested profile and its best-matching personas", body = Data<TestResultBody>),
-        (status = "4XX", description = "The error envelope; `details.field` names the field at fault", body = Envelope),
-        (status = "5XX", description = "The error envelope (503 while storage is unreachable)", body = Envelope),
-    ),
-    security(("api_key" = []))
+        Failures,
+    )
 )]
 pub async fn submit(
     State(state): State<AppState>,
