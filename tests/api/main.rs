@@ -49,6 +49,7 @@ on_both_backends!(
     the_questionnaire_is_served,
     a_submitted_test_is_scored_applied_and_created_from,
     the_openapi_document_lists_every_route,
+    the_load_scenarios_pass_their_checks,
     keys_are_managed_from_the_command_line,
     shutdown_on_sigterm_is_graceful,
 );

@@ -1,0 +1,226 @@
+//! `loadtest`: drives an Identity OS server with named scenarios and reports throughput
+//! and HDR latencies, with a bare axum baseline measured in the same run.
+//!
+//! `loadtest run process --key idos_sk_… --connections 128 --duration-secs 20 --baseline`
+//! `loadtest baseline --bind 127.0.0.1:9000` serves the baseline alone.
+//! Load goes to 127.0.0.1 only, and every run is bounded in requests and time.
+
+mod baseline;
+mod client;
+mod driver;
+mod report;
+mod scenarios;
+mod stats;
+mod workload;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use client::Client;
+use driver::{Limit, Mode};
+use report::{Line, Report};
+use workload::Workload;
+
+#[derive(Parser)]
+#[command(version, about = "Load generator for Identity OS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a scenario against a server.
+    Run(RunArgs),
+    /// Serves the baseline target alone (a bare axum JSON handler).
+    Baseline {
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        bind: String,
+        /// Size in bytes of the JSON it answers with.
+        #[arg(long, default_value_t = 1024)]
+        bytes: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scenario {
+    Create,
+    Process,
+    Hot,
+    Batch,
+    Mixed,
+    Activation,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    scenario: Scenario,
+    #[arg(long, default_value = "http://127.0.0.1:8000")]
+    target: String,
+    /// API key (`idos_sk_…`); or set LOADTEST_KEY.
+    #[arg(long, env = "LOADTEST_KEY")]
+    key: String,
+    /// Closed loop: this many connections, each sending when answered.
+    #[arg(long, default_value_t = 128)]
+    connections: usize,
+    /// Open loop: requests per second, whatever the answers do (replaces --connections).
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Stop after this many requests…
+    #[arg(long, default_value_t = 1_000_000)]
+    requests: u64,
+    /// …or after this long.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Instances to spread the load over (created before the run, not measured).
+    #[arg(long, default_value_t = 100)]
+    instances: usize,
+    /// Observations per batch (`batch`).
+    #[arg(long, default_value_t = 10)]
+    batch_size: u64,
+    /// The server's throttle interval, for the `hot` check.
+    #[arg(long, default_value_t = 1000)]
+    interval_ms: u64,
+    /// Also run the same requests against the baseline, in this run.
+    #[arg(long)]
+    baseline: bool,
+    /// Write the report as JSON here too.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Baseline { bind, bytes } => {
+            let reply = format!(r#"{{"data":"{}"}}"#, "x".repeat(bytes.saturating_sub(11)));
+            match baseline::start(&bind, reply.into()).await {
+                Ok(addr) => {
+                    println!("baseline on {addr}");
+                    let _ = tokio::signal::ctrl_c().await;
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Run(args) => match run(args).await {
+            Ok(report) if report.problems.is_empty() => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(e) => fail(&e),
+        },
+    }
+}
+
+fn fail(e: &str) -> ExitCode {
+    eprintln!("loadtest: {e}");
+    ExitCode::FAILURE
+}
+
+async fn run(args: RunArgs) -> Result<Report, String> {
+    let client = Client::new(&args.target, Some(args.key.clone()), args.connections)?;
+    let needs = match args.scenario {
+        Scenario::Create => 0,
+        Scenario::Hot => 1,
+        _ => args.instances,
+    };
+    eprintln!("preparing {needs} instances…");
+    let ids = scenarios::create_instances(&client, needs).await?;
+    match args.scenario {
+        Scenario::Create => measure(&args, &client, scenarios::create::Create).await,
+        Scenario::Process => measure(&args, &client, scenarios::process::Process { ids }).await,
+        Scenario::Hot => {
+            let id = ids.into_iter().next().ok_or("no instance")?;
+            let interval = Duration::from_millis(args.interval_ms);
+            measure(&args, &client, scenarios::hot::Hot { id, interval }).await
+        }
+        Scenario::Batch => {
+            let size = args.batch_size;
+            measure(&args, &client, scenarios::batch::Batch { ids, size }).await
+        }
+        Scenario::Mixed => measure(&args, &client, scenarios::mixed::Mixed { ids }).await,
+        Scenario::Activation => {
+            // Each instance read once: every request is an activation.
+            let args = RunArgs {
+                requests: args.requests.min(ids.len() as u64),
+                ..args
+            };
+            measure(&args, &client, scenarios::activation::Activation { ids }).await
+        }
+    }
+}
+
+async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Result<Report, String> {
+    let work = Arc::new(work);
+    let mode = match args.rate {
+        Some(rate) => Mode::Open {
+            rate,
+            max_in_flight: args.connections * 8,
+        },
+        None => Mode::Closed {
+            connections: args.connections,
+        },
+    };
+    let limit = Limit {
+        requests: args.requests,
+        duration: Duration::from_secs(args.duration_secs),
+    };
+    let ours = driver::run(client, &work, mode, limit).await;
+    let mut problems: Vec<String> = ours
+        .failures
+        .iter()
+        .map(|(why, n)| format!("{n} answers failed the check: {why}"))
+        .collect();
+    let checks = match work.verify(client, &ours).await {
+        Ok(checks) => checks,
+        Err(e) => {
+            problems.push(e);
+            Vec::new()
+        }
+    };
+    let mut lines = vec![Line::new(&args.target, &ours)];
+    let mut ratio_to_baseline = None;
+    if args.baseline {
+        // One more answer, after the checks, to size the baseline's reply like ours.
+        let sample = client.send(&work.call(0)).await?;
+        let addr = baseline::start("127.0.0.1:0", sample.body.clone()).await?;
+        let base_client = Client::new(&addr, None, args.connections)?;
+        let against = Arc::new(baseline::Against(work.clone()));
+        let base = driver::run(&base_client, &against, mode, limit).await;
+        ratio_to_baseline = Some(ours.throughput() / base.throughput().max(1e-9));
+        lines.push(Line::new(
+            &format!("baseline ({} B answers)", sample.body.len()),
+            &base,
+        ));
+    }
+    let report = Report {
+        scenario: scenario_name(args.scenario).to_owned(),
+        mode: match mode {
+            Mode::Closed { connections } => format!("closed loop, {connections} connections"),
+            Mode::Open { rate, .. } => format!("open loop, {rate} req/s"),
+        },
+        lines,
+        ratio_to_baseline,
+        checks,
+        problems,
+    };
+    println!("{}", report.markdown());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(report)
+}
+
+fn scenario_name(s: Scenario) -> &'static str {
+    match s {
+        Scenario::Create => "create",
+        Scenario::Process => "process",
+        Scenario::Hot => "hot",
+        Scenario::Batch => "batch",
+        Scenario::Mixed => "mixed",
+        Scenario::Activation => "activation",
+    }
+}

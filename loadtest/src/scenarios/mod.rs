@@ -1,0 +1,88 @@
+//! The named scenarios. Each checks every answer it gets, not only its status.
+
+pub mod activation;
+pub mod batch;
+pub mod create;
+pub mod hot;
+pub mod mixed;
+pub mod process;
+
+use serde_json::Value;
+
+use crate::client::{Call, Client};
+
+const MODES: [&str; 7] = [
+    "PERCEPTION",
+    "EXPLORATION",
+    "ORDER",
+    "ASSERTION",
+    "CONNECTION",
+    "IDENTITY",
+    "STRESS_RESPONSE",
+];
+
+/// A varied observation for request `n`.
+pub fn observation(n: u64) -> String {
+    format!(
+        r#"{{"mode_target":"{}","signal_strength":{},"confidence":0.9}}"#,
+        MODES[(n % 7) as usize],
+        (n % 10) as f64 / 10.0
+    )
+}
+
+/// Creates `count` instances (64 at a time) before a run; returns their ids.
+pub async fn create_instances(client: &Client, count: usize) -> Result<Vec<String>, String> {
+    let mut ids = Vec::with_capacity(count);
+    while ids.len() < count {
+        let wave = (count - ids.len()).min(64);
+        let sends: Vec<_> = (0..wave)
+            .map(|k| {
+                let client = client.clone();
+                let name = format!("loadtest-{}", ids.len() + k);
+                tokio::spawn(async move {
+                    let call = Call::post("/v1/instances", format!(r#"{{"name":"{name}"}}"#));
+                    let answer = client.send(&call).await?;
+                    let body = crate::workload::ok_json(&answer, 201)?;
+                    body["data"]["id"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| "no data.id in the created instance".to_owned())
+                })
+            })
+            .collect();
+        for send in sends {
+            ids.push(send.await.map_err(|e| e.to_string())??);
+        }
+    }
+    Ok(ids)
+}
+
+/// Checks a cycle answer (`process`, or one state of a batch): a snapshot with a cycle,
+/// and a contract whose allowed and forbidden actions do not overlap.
+pub fn check_cycle(data: &Value) -> Result<(), String> {
+    if !data["snapshot"]["cycle"].is_u64() {
+        return Err("no snapshot.cycle".into());
+    }
+    let allowed = data["contract"]["allowed_actions"]
+        .as_array()
+        .ok_or("no contract.allowed_actions")?;
+    let forbidden = data["contract"]["forbidden_actions"]
+        .as_array()
+        .ok_or("no contract.forbidden_actions")?;
+    if allowed.iter().any(|a| forbidden.contains(a)) {
+        return Err("an action is both allowed and forbidden".into());
+    }
+    if !data["drift"]["level"].is_string() {
+        return Err("no drift.level".into());
+    }
+    Ok(())
+}
+
+/// `cycle` or `throttled`, from an answer's `throttled` flag.
+pub fn cycle_tag(data: &Value) -> Result<&'static str, String> {
+    match data["throttled"].as_bool() {
+        Some(true) => Ok("throttled"),
+        Some(false) => Ok("cycle"),
+        None => Err("no throttled flag".into()),
+    }
+}

@@ -1,0 +1,37 @@
+//! The tool's own guard rails (its scenarios run against the real server in the
+//! workspace's API tests, `tests/api/cases/loadtest.rs`).
+
+use std::process::Command;
+
+fn loadtest(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_loadtest"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run loadtest: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn load_is_sent_to_loopback_only() {
+    let (ok, text) = loadtest(&[
+        "run",
+        "process",
+        "--key",
+        "idos_sk_x",
+        "--target",
+        "http://10.1.2.3:8000",
+    ]);
+    assert!(!ok);
+    assert!(text.contains("127.0.0.1 only"), "{text}");
+}
+
+#[test]
+fn every_named_scenario_is_offered() {
+    let (ok, text) = loadtest(&["run", "--help"]);
+    assert!(ok, "{text}");
+    for scenario in ["create", "process", "hot", "batch", "mixed", "activation"] {
+        assert!(text.contains(scenario), "{scenario} missing from:\n{text}");
+    }
+}
