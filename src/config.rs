@@ -57,6 +57,7 @@ pub struct DatabaseConfig {
     pub acquire_timeout_ms: u64,
     pub group_commit_max_rows: usize,
     pub group_commit_linger_ms: u64,
+    pub group_commits_in_flight: usize,
     pub writer_queue: usize,
 }
 

@@ -16,7 +16,7 @@ use crate::http::auth::Authenticator;
 use crate::http::quota::Quotas;
 use crate::http::rate_limit::RateLimits;
 use crate::http::shutdown::Shutdown;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Services};
 use crate::ids::{AccountId, KeyId};
 use crate::instance::StoreJournal;
 use crate::store::{Store, StoreOptions};
@@ -37,6 +37,7 @@ pub fn store_options(config: &Config) -> StoreOptions {
         acquire_timeout: Duration::from_millis(db.acquire_timeout_ms),
         group_commit_max_rows: db.group_commit_max_rows,
         group_commit_linger: Duration::from_millis(db.group_commit_linger_ms),
+        group_commits_in_flight: db.group_commits_in_flight,
         writer_queue: db.writer_queue,
         ..StoreOptions::default()
     }
@@ -93,7 +94,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     .map_err(|e| StartError(format!("actors: cannot start the runtime: {e}")))?;
     let config = Arc::new(config);
     let shutdown = Shutdown::default();
-    let state = AppState {
+    let state = AppState::new(Services {
         auth: Arc::new(Authenticator::new(store.clone())),
         rate_limits: Arc::new(RateLimits::new(&config.plans)),
         quotas: Arc::new(Quotas::new(store.clone(), &config.plans)),
@@ -102,7 +103,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         shutdown: shutdown.clone(),
         config: config.clone(),
         instances: instances.clone(),
-    };
+    });
     spawn_housekeeping(&state);
 
     let local = listener

@@ -38,9 +38,27 @@ use quota::Quotas;
 use rate_limit::RateLimits;
 use shutdown::Shutdown;
 
-/// Everything a handler may need; cheap to clone.
+/// Everything a handler may need. axum clones the state for every middleware and
+/// handler of every request, so it is one `Arc`: one reference count per clone, not one
+/// per service (measured: dropping the many-`Arc` state was 3 % of the server's CPU).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub config: Arc<Config>,
     pub store: Store,
     pub auth: Arc<Authenticator>,

@@ -60,6 +60,8 @@ pub struct StoreOptions {
     pub group_commit_max_rows: usize,
     /// …or when its first job has waited this long.
     pub group_commit_linger: Duration,
+    /// Batches committing at once (PostgreSQL; SQLite always one).
+    pub group_commits_in_flight: usize,
     /// Jobs the writer queues before `append` callers wait (bounded memory).
     pub writer_queue: usize,
     /// SQLite: how long a statement waits for the write lock.
@@ -73,6 +75,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_secs(3),
             group_commit_max_rows: 1000,
             group_commit_linger: Duration::from_millis(1),
+            group_commits_in_flight: 2,
             writer_queue: 16_384,
             sqlite_busy_timeout: Duration::from_secs(5),
         }

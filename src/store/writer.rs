@@ -10,10 +10,11 @@
 //! write fails only that instance's request.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use sqlx::QueryBuilder;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::ids::{AccountId, InstanceId, SnapshotId};
 use crate::timestamp::Timestamp;
@@ -52,10 +53,17 @@ pub(crate) struct WriterHandle {
 impl WriterHandle {
     pub(crate) fn spawn(backend: Backend, o: &StoreOptions) -> WriterHandle {
         let (tx, rx) = mpsc::channel(o.writer_queue.max(1));
+        // SQLite takes one writer at a time: parallel commits would only wait on its lock.
+        let commits_in_flight = match backend {
+            Backend::Sqlite(_) => 1,
+            Backend::Postgres(_) => o.group_commits_in_flight.max(1),
+        };
         let writer = Writer {
             backend,
             max_rows: o.group_commit_max_rows.max(1),
             linger: o.group_commit_linger,
+            commits_in_flight,
+            in_flight: Arc::new(Semaphore::new(commits_in_flight)),
         };
         tokio::spawn(writer.run(rx));
         WriterHandle { tx }
@@ -79,10 +87,17 @@ impl WriterHandle {
     }
 }
 
+/// The batching task. Up to `commits_in_flight` batches commit at once, each in its own
+/// transaction: an instance's actor waits for its append before its next turn, so one
+/// instance never has rows in two batches, and usage counters are upserted in account
+/// order in every batch, so concurrent batches cannot deadlock.
+#[derive(Clone)]
 struct Writer {
     backend: Backend,
     max_rows: usize,
     linger: std::time::Duration,
+    commits_in_flight: usize,
+    in_flight: Arc<Semaphore>,
 }
 
 type Job = (Box<Append>, oneshot::Sender<Result<(), StoreError>>);
@@ -118,9 +133,22 @@ impl Writer {
                         .flatten(),
                 };
             }
-            self.commit_and_ack(jobs).await;
-            for done in flushes {
-                let _ = done.send(());
+            let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
+                return;
+            };
+            let writer = self.clone();
+            tokio::spawn(async move {
+                writer.commit_and_ack(jobs).await;
+                drop(permit);
+            });
+            if !flushes.is_empty() {
+                // Everything queued before the flush is in this batch or an earlier one:
+                // done once every commit in flight has finished.
+                let all = u32::try_from(self.commits_in_flight).unwrap_or(u32::MAX);
+                let _ = self.in_flight.acquire_many(all).await;
+                for done in flushes {
+                    let _ = done.send(());
+                }
             }
         }
     }
