@@ -36,7 +36,7 @@ impl Default for RuntimeConfig {
             throttle_interval: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(300),
             max_resident: 100_000,
-            mailbox_capacity: 64,
+            mailbox_capacity: 1024,
             restart: RestartPolicy {
                 max_restarts: 3,
                 window: Duration::from_secs(60),

@@ -99,7 +99,7 @@ async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, St
         .collect::<Vec<_>>()
         .join(", ");
     let binds = || ids.iter().cycle().take(padded).map(|id| id.as_str());
-    let instances_sql = format!("{LOAD_SELECT} WHERE i.id IN ({list}) AND i.deleted_at IS NULL");
+    let instances_sql = format!("{LOAD_SELECT} WHERE i.id IN ({list})");
     let tails_sql = format!(
         "SELECT instance_id, {HISTORY_COLUMNS} FROM history h WHERE instance_id IN ({list}) \
          AND seq > (SELECT s.seq FROM snapshots s WHERE s.instance_id = h.instance_id) \
@@ -134,7 +134,7 @@ fn assemble(instances: Vec<LoadRow>, tails: Vec<KeyedHistoryRow>) -> Loaded {
         }
     }
     let mut loaded = Loaded::new();
-    for row in instances {
+    for row in instances.into_iter().filter(LoadRow::is_live) {
         let (instance, snapshot) = row.split();
         let key = instance.id().to_owned();
         let tail = tails_by_id.remove(&key).unwrap_or(Ok(Vec::new()));

@@ -117,7 +117,8 @@ SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycl
        s.stability_index AS snap_stability,
        CAST(NULL AS BIGINT) AS last_seq, CAST(NULL AS DOUBLE PRECISION) AS last_energy,
        CAST(NULL AS TEXT) AS last_stress, CAST(NULL AS DOUBLE PRECISION) AS last_stability,
-       s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index
+       s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
+       i.deleted_at
 FROM instances i
 JOIN snapshots s ON s.instance_id = i.id";
 
@@ -127,9 +128,18 @@ pub(super) struct LoadRow {
     instance: InstanceRow,
     #[sqlx(flatten)]
     snapshot: SnapshotRow,
+    deleted_at: Option<i64>,
 }
 
 impl LoadRow {
+    /// Soft-deleted instances are not loaded. Filtered here, not in SQL: with
+    /// `deleted_at IS NULL` in the query, PostgreSQL's planner, when its statistics
+    /// lag a bulk insert, scans a partial index of every live instance per batch
+    /// (measured: 14 ms instead of 2 ms for 64 ids).
+    pub(super) fn is_live(&self) -> bool {
+        self.deleted_at.is_none()
+    }
+
     pub(super) fn split(self) -> (InstanceRow, SnapshotRow) {
         (self.instance, self.snapshot)
     }
