@@ -2,7 +2,7 @@
 //! which passivated instances are activated (newest snapshot + replay of the history
 //! after it) through the actor runtime.
 //!
-//! `cargo bench --bench storage -- [N]` against `IDENTITY_OS_BENCH_DATABASE_URL`
+//! `cargo bench --bench storage -- [N]` against `IDOS_BENCH_DATABASE_URL`
 //! (default: the local PostgreSQL `test` database, in a schema of its own that is
 //! dropped afterwards; a `sqlite://` URL works too). N instances, default 100 000.
 
@@ -160,7 +160,7 @@ async fn run(url: &str, n: usize) {
     // Statistics as autovacuum keeps them on a live database. Right after this bulk load
     // they lag, and PostgreSQL plans the activation queries for tables far smaller than
     // they are (measured without this: 2.5–7 k activations/s instead of 12 k).
-    if url.starts_with("postgres") && std::env::var_os("IDENTITY_OS_BENCH_STALE_STATS").is_none() {
+    if url.starts_with("postgres") && std::env::var_os("IDOS_BENCH_STALE_STATS").is_none() {
         admin(url, "ANALYZE instances, snapshots, history").await;
     }
 
@@ -209,7 +209,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let base = std::env::var("IDENTITY_OS_BENCH_DATABASE_URL")
+    let base = std::env::var("IDOS_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -300,8 +300,8 @@ async fn spawn(env: &[(String, String)]) -> (Child, String) {
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("IDENTITY_OS_TEST_POSTGRES_URL is not set: run .ci/run, which provides PostgreSQL")
+    std::env::var("IDOS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("IDOS_TEST_POSTGRES_URL is not set: run .ci/run, which provides PostgreSQL")
     })
 }
 

@@ -40,9 +40,9 @@ impl TestDb {
     }
 
     pub async fn postgres() -> TestDb {
-        let admin_url = std::env::var("IDENTITY_OS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        let admin_url = std::env::var("IDOS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
             panic!(
-                "IDENTITY_OS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
+                "IDOS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
                  need a server (run .ci/run, which provides one)"
             )
         });

@@ -1,5 +1,5 @@
 //! The storage conformance suite: every case runs against SQLite and against
-//! PostgreSQL (`IDENTITY_OS_TEST_POSTGRES_URL`, set by `.ci/run`; without it the
+//! PostgreSQL (`IDOS_TEST_POSTGRES_URL`, set by `.ci/run`; without it the
 //! PostgreSQL cases fail rather than skip).
 
 mod cases;
