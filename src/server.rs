@@ -3,6 +3,7 @@
 //! Start-up failures (a bad setting, an unreachable database, a port taken) come back as
 //! one line naming the setting, for `main` to print before exiting non-zero.
 
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,15 +119,23 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         signal_shutdown.begin();
     });
     let graceful = shutdown.clone();
-    let served =
-        axum::serve(listener, app).with_graceful_shutdown(async move { graceful.wait().await });
+    let mut served = std::pin::pin!(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { graceful.wait().await })
+            .into_future()
+    );
     let deadline = Duration::from_millis(config.server.shutdown_deadline_ms);
-    let result = match tokio::time::timeout(deadline + Duration::from_secs(1), served).await {
-        Ok(result) => result.map_err(|e| StartError(format!("server error: {e}"))),
-        Err(_) => {
-            tracing::warn!("in-flight requests outlived the shutdown deadline");
-            Ok(())
-        }
+    let served_error = |e: std::io::Error| StartError(format!("server error: {e}"));
+    // The deadline runs from the shutdown signal, not from the start.
+    let result = tokio::select! {
+        result = &mut served => result.map_err(served_error),
+        () = shutdown.wait() => match tokio::time::timeout(deadline, &mut served).await {
+            Ok(result) => result.map_err(served_error),
+            Err(_) => {
+                tracing::warn!("in-flight requests outlived the shutdown deadline");
+                Ok(())
+            }
+        },
     };
     // Every resident instance writes its snapshot before the store closes.
     let drained = tokio::time::timeout(deadline, instances.shutdown()).await;

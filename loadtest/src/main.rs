@@ -8,6 +8,7 @@
 mod baseline;
 mod client;
 mod driver;
+mod recovery;
 mod report;
 mod scenarios;
 mod stats;
@@ -53,6 +54,8 @@ enum Scenario {
     Batch,
     Mixed,
     Activation,
+    /// Starts the server itself, fills `--history` rows, kills it, and times the restart.
+    Recovery,
 }
 
 #[derive(clap::Args)]
@@ -84,6 +87,15 @@ struct RunArgs {
     /// The server's throttle interval, for the `hot` check.
     #[arg(long, default_value_t = 1000)]
     interval_ms: u64,
+    /// `recovery`: the server binary to start (and kill, and start again).
+    #[arg(long)]
+    server_bin: Option<String>,
+    /// `recovery`: the database the started server uses.
+    #[arg(long, default_value = "sqlite://data/loadtest-recovery.db")]
+    database_url: String,
+    /// `recovery`: history rows to write before the crash.
+    #[arg(long, default_value_t = 1_000_000)]
+    history: u64,
     /// Also run the same requests against the baseline, in this run.
     #[arg(long)]
     baseline: bool,
@@ -120,6 +132,9 @@ fn fail(e: &str) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> Result<Report, String> {
+    if let Scenario::Recovery = args.scenario {
+        return recover(&args).await;
+    }
     let client = Client::new(&args.target, Some(args.key.clone()), args.connections)?;
     let needs = match args.scenario {
         Scenario::Create => 0,
@@ -141,6 +156,7 @@ async fn run(args: RunArgs) -> Result<Report, String> {
             measure(&args, &client, scenarios::batch::Batch { ids, size }).await
         }
         Scenario::Mixed => measure(&args, &client, scenarios::mixed::Mixed { ids }).await,
+        Scenario::Recovery => Err("recovery is run by `recover`".into()),
         Scenario::Activation => {
             // Each instance read once: every request is an activation.
             let args = RunArgs {
@@ -214,6 +230,52 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
     Ok(report)
 }
 
+async fn recover(args: &RunArgs) -> Result<Report, String> {
+    let plan = recovery::Plan {
+        server_bin: args
+            .server_bin
+            .clone()
+            .ok_or("recovery needs --server-bin (the identity-os binary)")?,
+        database_url: args.database_url.clone(),
+        key: args.key.clone(),
+        instances: args.instances,
+        history: args.history,
+        connections: args.connections,
+    };
+    let (checks, problems) = match recovery::run(&plan).await {
+        Ok(o) => (
+            vec![
+                format!(
+                    "{} history rows over {} instances written in {:.1} s",
+                    o.history_rows,
+                    args.instances,
+                    o.fill.as_secs_f64()
+                ),
+                format!(
+                    "killed (SIGKILL); ready again after {:.2} s",
+                    o.to_ready.as_secs_f64()
+                ),
+                format!(
+                    "every instance serving its pre-crash state after {:.2} s",
+                    o.to_all_serving.as_secs_f64()
+                ),
+            ],
+            Vec::new(),
+        ),
+        Err(e) => (Vec::new(), vec![e]),
+    };
+    let report = Report {
+        scenario: scenario_name(args.scenario).to_owned(),
+        mode: format!("{} connections", args.connections),
+        lines: Vec::new(),
+        ratio_to_baseline: None,
+        checks,
+        problems,
+    };
+    println!("{}", report.markdown());
+    Ok(report)
+}
+
 fn scenario_name(s: Scenario) -> &'static str {
     match s {
         Scenario::Create => "create",
@@ -222,5 +284,6 @@ fn scenario_name(s: Scenario) -> &'static str {
         Scenario::Batch => "batch",
         Scenario::Mixed => "mixed",
         Scenario::Activation => "activation",
+        Scenario::Recovery => "recovery",
     }
 }

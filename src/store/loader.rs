@@ -94,31 +94,45 @@ type Loaded = HashMap<String, Result<StoredInstance, StoreError>>;
 /// the map, and a row that does not decode fails its own instance only.
 async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, StoreError> {
     let padded = ids.len().next_power_of_two();
-    let list = (1..=padded)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let binds = || ids.iter().cycle().take(padded).map(|id| id.as_str());
+    let list = numbered(padded, ", ", |n| format!("${n}"));
     let instances_sql = format!("{LOAD_SELECT} WHERE i.id IN ({list})");
-    let tails_sql = format!(
-        "SELECT instance_id, {HISTORY_COLUMNS} FROM history h WHERE instance_id IN ({list}) \
-         AND seq > (SELECT s.seq FROM snapshots s WHERE s.instance_id = h.instance_id) \
-         ORDER BY instance_id, seq"
-    );
-    let (instances, tails): (Vec<LoadRow>, Vec<KeyedHistoryRow>) = with_pool!(backend, |pool| {
+    let instances: Vec<LoadRow> = with_pool!(backend, |pool| {
         let mut q = sqlx::query_as(&instances_sql);
-        for id in binds() {
-            q = q.bind(id);
+        for id in ids.iter().cycle().take(padded) {
+            q = q.bind(id.as_str());
         }
-        let instances = q.fetch_all(pool).await?;
+        q.fetch_all(pool).await
+    })?;
+    // The history after each snapshot, as one index range per instance: a condition on
+    // `instance_id` alone would read every row the instance ever had.
+    let after: Vec<(&str, i64)> = instances
+        .iter()
+        .filter(|row| row.is_live())
+        .map(|row| (row.id(), row.snapshot_seq()))
+        .collect();
+    if after.is_empty() {
+        return Ok(assemble(instances, Vec::new()));
+    }
+    let padded = after.len().next_power_of_two();
+    let ranges = numbered(padded, " OR ", |n| {
+        format!("(instance_id = ${} AND seq > ${})", 2 * n - 1, 2 * n)
+    });
+    let tails_sql = format!(
+        "SELECT instance_id, {HISTORY_COLUMNS} FROM history WHERE {ranges} ORDER BY instance_id, seq"
+    );
+    let tails: Vec<KeyedHistoryRow> = with_pool!(backend, |pool| {
         let mut q = sqlx::query_as(&tails_sql);
-        for id in binds() {
-            q = q.bind(id);
+        for (id, seq) in after.iter().cycle().take(padded) {
+            q = q.bind(*id).bind(*seq);
         }
-        let tails = q.fetch_all(pool).await?;
-        Ok::<_, StoreError>((instances, tails))
+        q.fetch_all(pool).await
     })?;
     Ok(assemble(instances, tails))
+}
+
+/// `count` numbered items (from 1) joined by `separator`.
+fn numbered(count: usize, separator: &str, item: impl Fn(usize) -> String) -> String {
+    (1..=count).map(item).collect::<Vec<_>>().join(separator)
 }
 
 fn assemble(instances: Vec<LoadRow>, tails: Vec<KeyedHistoryRow>) -> Loaded {

@@ -140,6 +140,14 @@ impl LoadRow {
         self.deleted_at.is_none()
     }
 
+    pub(super) fn id(&self) -> &str {
+        self.instance.id()
+    }
+
+    pub(super) fn snapshot_seq(&self) -> i64 {
+        self.snapshot.seq
+    }
+
     pub(super) fn split(self) -> (InstanceRow, SnapshotRow) {
         (self.instance, self.snapshot)
     }

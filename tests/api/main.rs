@@ -52,4 +52,5 @@ on_both_backends!(
     the_load_scenarios_pass_their_checks,
     keys_are_managed_from_the_command_line,
     shutdown_on_sigterm_is_graceful,
+    the_server_keeps_serving_past_its_shutdown_deadline,
 );

@@ -29,7 +29,10 @@ pub use keys::keys_are_managed_from_the_command_line;
 pub use limits::{bad_input_is_refused_with_the_field_named, rate_limits_and_quotas_answer_429};
 pub use loadtest::the_load_scenarios_pass_their_checks;
 pub use openapi::the_openapi_document_lists_every_route;
-pub use ops::{operations_routes_answer, shutdown_on_sigterm_is_graceful};
+pub use ops::{
+    operations_routes_answer, shutdown_on_sigterm_is_graceful,
+    the_server_keeps_serving_past_its_shutdown_deadline,
+};
 pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
     the_questionnaire_is_served,

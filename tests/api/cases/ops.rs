@@ -23,3 +23,17 @@ pub async fn shutdown_on_sigterm_is_graceful(db: Db) {
     assert_eq!(server.get("/v1/personas").await.status, StatusCode::OK);
     assert_eq!(server.terminate().await, Some(0));
 }
+
+/// The shutdown deadline bounds the drain after a signal; it is not a lifetime.
+pub async fn the_server_keeps_serving_past_its_shutdown_deadline(db: Db) {
+    let server =
+        TestServer::start(db, &[("IDENTITY_OS_SERVER__SHUTDOWN_DEADLINE_MS", "300")]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let r = server.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = server
+        .post("/v1/instances", r#"{"name":"still-here"}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    server.terminate().await;
+}
