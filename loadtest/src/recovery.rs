@@ -5,11 +5,13 @@
 //! last saw before the crash.
 
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::Semaphore;
 
 use crate::client::{Call, Client};
 use crate::scenarios::{create_instances, observation};
@@ -30,6 +32,8 @@ pub struct Outcome {
     pub fill: Duration,
     pub to_ready: Duration,
     pub to_all_serving: Duration,
+    /// The same reads before the crash, every instance resident: the reference.
+    pub resident_read: Duration,
 }
 
 const BATCH: u64 = 100;
@@ -70,30 +74,33 @@ async fn start(plan: &Plan) -> Result<(Child, String), String> {
     Ok((child, format!("http://{address}")))
 }
 
-/// Every instance's snapshot, fetched `connections` at a time.
+/// Every instance's snapshot, `connections` requests in flight at a time.
 async fn snapshots(
     client: &Client,
     ids: &[String],
     connections: usize,
 ) -> Result<Vec<Value>, String> {
+    let slots = Arc::new(Semaphore::new(connections.max(1)));
+    let mut sends = Vec::with_capacity(ids.len());
+    for id in ids {
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (client, call) = (
+            client.clone(),
+            Call::get(format!("/v1/instances/{id}/snapshot")),
+        );
+        sends.push(tokio::spawn(async move {
+            let answer = client.send(&call).await;
+            drop(slot);
+            Ok::<_, String>(ok_json(&answer?, 200)?["data"].clone())
+        }));
+    }
     let mut out = Vec::with_capacity(ids.len());
-    for wave in ids.chunks(connections.max(1)) {
-        let sends: Vec<_> = wave
-            .iter()
-            .map(|id| {
-                let (client, call) = (
-                    client.clone(),
-                    Call::get(format!("/v1/instances/{id}/snapshot")),
-                );
-                tokio::spawn(async move {
-                    let answer = client.send(&call).await?;
-                    Ok::<_, String>(ok_json(&answer, 200)?["data"].clone())
-                })
-            })
-            .collect();
-        for send in sends {
-            out.push(send.await.map_err(|e| e.to_string())??);
-        }
+    for send in sends {
+        out.push(send.await.map_err(|e| e.to_string())??);
     }
     Ok(out)
 }
@@ -125,7 +132,9 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
         n += wave;
     }
     let fill = filled.elapsed();
+    let read = Instant::now();
     let before = snapshots(&client, &ids, plan.connections).await?;
+    let resident_read = read.elapsed();
 
     server.kill().await.map_err(|e| format!("kill: {e}"))?;
     let restarted = Instant::now();
@@ -155,5 +164,6 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
         fill,
         to_ready,
         to_all_serving,
+        resident_read,
     })
 }

@@ -81,6 +81,30 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    /// Creation and last-change times of a live instance of `account`: one primary-key
+    /// lookup, for reads that take the state itself from the instance's actor.
+    pub async fn instance_times(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+    ) -> Result<(Timestamp, Timestamp), StoreError> {
+        let row: Option<(i64, i64)> = with_pool!(self.backend(), |pool| {
+            sqlx::query_as(
+                "SELECT created_at, updated_at FROM instances i \
+                 WHERE i.id = $1 AND i.account_id = $2 AND i.deleted_at IS NULL",
+            )
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(pool)
+            .await
+        })?;
+        let (created, updated) = row.ok_or(StoreError::NotFound)?;
+        Ok((
+            Timestamp::from_micros(created),
+            Timestamp::from_micros(updated),
+        ))
+    }
+
     /// One page of the account's live instances, and how many there are in all.
     pub async fn list_instances(
         &self,

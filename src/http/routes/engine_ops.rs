@@ -145,15 +145,20 @@ pub async fn snapshot(
     Path(id): Path<String>,
 ) -> Result<Json<Data<SnapshotBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let record = state.store.get_instance(&account.id, &id).await?;
-    let reply = call(&state, &id, read(&account)).await?;
+    // The state from the actor, the times from the row: both at once.
+    let (times, reply) = tokio::join!(
+        state.store.instance_times(&account.id, &id),
+        call(&state, &id, read(&account))
+    );
+    let (created_at, updated_at) = times?;
+    let reply = reply?;
     let cycle_count = reply.cycle_count;
     Ok(Json(Data {
         data: SnapshotBody {
             snapshot: first(reply.views)?.snapshot,
             cycle_count,
-            created_at: record.created_at.to_rfc3339(),
-            updated_at: record.updated_at.to_rfc3339(),
+            created_at: created_at.to_rfc3339(),
+            updated_at: updated_at.to_rfc3339(),
         },
     }))
 }

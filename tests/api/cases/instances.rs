@@ -98,6 +98,12 @@ pub async fn instances_are_created_read_listed_changed_and_deleted(db: Db) {
         (Some("Aria II"), true)
     );
     assert_ne!(data(&patched)["updated_at"], inst["updated_at"]);
+    // The snapshot route reports the same times as the instance, the patch's included.
+    let snap = server.get(&format!("/v1/instances/{id}/snapshot")).await;
+    assert_eq!(
+        (&data(&snap)["created_at"], &data(&snap)["updated_at"]),
+        (&inst["created_at"], &data(&patched)["updated_at"])
+    );
     let engine_field = server
         .call(
             Method::PATCH,
