@@ -8,6 +8,7 @@
 mod baseline;
 mod client;
 mod driver;
+mod each;
 mod recovery;
 mod report;
 mod scenarios;

@@ -5,17 +5,17 @@
 //! last saw before the crash.
 
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::Semaphore;
 
 use crate::client::{Call, Client};
-use crate::scenarios::{create_instances, observation};
-use crate::workload::ok_json;
+use crate::each::each;
+use crate::scenarios::batch::Batch;
+use crate::scenarios::create_instances;
+use crate::workload::{Workload, ok_json};
 
 pub struct Plan {
     pub server_bin: String,
@@ -80,29 +80,14 @@ async fn snapshots(
     ids: &[String],
     connections: usize,
 ) -> Result<Vec<Value>, String> {
-    let slots = Arc::new(Semaphore::new(connections.max(1)));
-    let mut sends = Vec::with_capacity(ids.len());
-    for id in ids {
-        let slot = slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())?;
+    each(ids, connections, |id| {
         let (client, call) = (
             client.clone(),
             Call::get(format!("/v1/instances/{id}/snapshot")),
         );
-        sends.push(tokio::spawn(async move {
-            let answer = client.send(&call).await;
-            drop(slot);
-            Ok::<_, String>(ok_json(&answer?, 200)?["data"].clone())
-        }));
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for send in sends {
-        out.push(send.await.map_err(|e| e.to_string())??);
-    }
-    Ok(out)
+        async move { Ok(ok_json(&client.send(&call).await?, 200)?["data"].clone()) }
+    })
+    .await
 }
 
 pub async fn run(plan: &Plan) -> Result<Outcome, String> {
@@ -111,26 +96,15 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
     let ids = create_instances(&client, plan.instances).await?;
     let filled = Instant::now();
     let batches = plan.history.div_ceil(BATCH);
-    let mut n = 0;
-    while n < batches {
-        let wave = (batches - n).min(plan.connections as u64);
-        let sends: Vec<_> = (n..n + wave)
-            .map(|b| {
-                let id = &ids[(b % ids.len() as u64) as usize];
-                let body: Vec<String> = (0..BATCH).map(|k| observation(b * BATCH + k)).collect();
-                let call = Call::post(
-                    format!("/v1/instances/{id}/process/batch"),
-                    format!(r#"{{"observations":[{}]}}"#, body.join(",")),
-                );
-                let client = client.clone();
-                tokio::spawn(async move { ok_json(&client.send(&call).await?, 200).map(|_| ()) })
-            })
-            .collect();
-        for send in sends {
-            send.await.map_err(|e| e.to_string())??;
-        }
-        n += wave;
-    }
+    let fill_calls = Batch {
+        ids: ids.clone(),
+        size: BATCH,
+    };
+    each(0..batches, plan.connections, |b| {
+        let (client, call) = (client.clone(), fill_calls.call(b));
+        async move { ok_json(&client.send(&call).await?, 200).map(|_| ()) }
+    })
+    .await?;
     let fill = filled.elapsed();
     let read = Instant::now();
     let before = snapshots(&client, &ids, plan.connections).await?;

@@ -22,15 +22,16 @@ pub enum StoreError {
     Database(#[source] Arc<sqlx::Error>),
     #[error("migration failed: {0}")]
     Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
-    /// The group-commit writer has shut down (server shutting down).
-    #[error("the storage writer has stopped")]
-    WriterStopped,
+    /// The group-commit writer or the activation loader has shut down (server
+    /// shutting down).
+    #[error("the storage tasks have stopped")]
+    TasksStopped,
 }
 
 impl StoreError {
     /// True for failures that go away when the database comes back.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::WriterStopped)
+        matches!(self, StoreError::Unavailable(_) | StoreError::TasksStopped)
     }
 }
 

@@ -88,15 +88,16 @@ impl Store {
         account: &AccountId,
         id: &InstanceId,
     ) -> Result<(Timestamp, Timestamp), StoreError> {
+        let sql = format!(
+            "SELECT i.created_at, i.updated_at FROM instances i \
+             WHERE i.id = $1 AND i.account_id = $2 AND {LIVE}"
+        );
         let row: Option<(i64, i64)> = with_pool!(self.backend(), |pool| {
-            sqlx::query_as(
-                "SELECT created_at, updated_at FROM instances i \
-                 WHERE i.id = $1 AND i.account_id = $2 AND i.deleted_at IS NULL",
-            )
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .fetch_optional(pool)
-            .await
+            sqlx::query_as(&sql)
+                .bind(id.as_str())
+                .bind(account.as_str())
+                .fetch_optional(pool)
+                .await
         })?;
         let (created, updated) = row.ok_or(StoreError::NotFound)?;
         Ok((

@@ -45,8 +45,8 @@ impl LoaderHandle {
         let (reply, wait) = oneshot::channel();
         self.tx
             .send((id, reply))
-            .map_err(|_| StoreError::WriterStopped)?;
-        wait.await.map_err(|_| StoreError::WriterStopped)?
+            .map_err(|_| StoreError::TasksStopped)?;
+        wait.await.map_err(|_| StoreError::TasksStopped)?
     }
 }
 

@@ -16,19 +16,29 @@ use super::records::{
     Summary,
 };
 
-/// The columns of [`InstanceRow`]: an instance, its snapshot's summary and the summary of
-/// its newest history row (whichever is newer is the instance's current state).
-pub(super) const INSTANCE_SELECT: &str = "\
-SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
+/// The instance and snapshot-summary columns of [`InstanceRow`], shared by the queries
+/// that read it.
+macro_rules! instance_columns {
+    () => {
+        "SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
        i.stopped, i.persona, i.engine_version, i.created_at, i.updated_at,
        s.seq AS snap_seq, s.energy_level AS snap_energy, s.stress_state AS snap_stress,
-       s.stability_index AS snap_stability,
+       s.stability_index AS snap_stability,"
+    };
+}
+
+/// The columns of [`InstanceRow`]: an instance, its snapshot's summary and the summary of
+/// its newest history row (whichever is newer is the instance's current state).
+pub(super) const INSTANCE_SELECT: &str = concat!(
+    instance_columns!(),
+    "
        h.seq AS last_seq, h.energy_level AS last_energy, h.stress_state AS last_stress,
        h.stability_index AS last_stability
 FROM instances i
 JOIN snapshots s ON s.instance_id = i.id
 LEFT JOIN history h ON h.instance_id = i.id
-     AND h.seq = (SELECT MAX(hh.seq) FROM history hh WHERE hh.instance_id = i.id)";
+     AND h.seq = (SELECT MAX(hh.seq) FROM history hh WHERE hh.instance_id = i.id)"
+);
 
 #[derive(sqlx::FromRow)]
 pub(super) struct InstanceRow {
@@ -110,17 +120,16 @@ pub(super) struct SnapshotRow {
 /// What activation reads in one query: the instance and its whole snapshot. The
 /// newest-history columns of [`InstanceRow`] are NULL here: the loader reads the
 /// history after the snapshot anyway and takes the newest state from it.
-pub(super) const LOAD_SELECT: &str = "\
-SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
-       i.stopped, i.persona, i.engine_version, i.created_at, i.updated_at,
-       s.seq AS snap_seq, s.energy_level AS snap_energy, s.stress_state AS snap_stress,
-       s.stability_index AS snap_stability,
+pub(super) const LOAD_SELECT: &str = concat!(
+    instance_columns!(),
+    "
        CAST(NULL AS BIGINT) AS last_seq, CAST(NULL AS DOUBLE PRECISION) AS last_energy,
        CAST(NULL AS TEXT) AS last_stress, CAST(NULL AS DOUBLE PRECISION) AS last_stability,
        s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
        i.deleted_at
 FROM instances i
-JOIN snapshots s ON s.instance_id = i.id";
+JOIN snapshots s ON s.instance_id = i.id"
+);
 
 #[derive(sqlx::FromRow)]
 pub(super) struct LoadRow {

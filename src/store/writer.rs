@@ -74,8 +74,8 @@ impl WriterHandle {
         self.tx
             .send(Message::Job(Box::new(append), done))
             .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        wait.await.map_err(|_| StoreError::WriterStopped)?
+            .map_err(|_| StoreError::TasksStopped)?;
+        wait.await.map_err(|_| StoreError::TasksStopped)?
     }
 
     /// Waits until every job queued so far is committed (or failed).

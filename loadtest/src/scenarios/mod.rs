@@ -10,6 +10,7 @@ pub mod process;
 use serde_json::Value;
 
 use crate::client::{Call, Client};
+use crate::each::each;
 
 const MODES: [&str; 7] = [
     "PERCEPTION",
@@ -32,29 +33,18 @@ pub fn observation(n: u64) -> String {
 
 /// Creates `count` instances (64 at a time) before a run; returns their ids.
 pub async fn create_instances(client: &Client, count: usize) -> Result<Vec<String>, String> {
-    let mut ids = Vec::with_capacity(count);
-    while ids.len() < count {
-        let wave = (count - ids.len()).min(64);
-        let sends: Vec<_> = (0..wave)
-            .map(|k| {
-                let client = client.clone();
-                let name = format!("loadtest-{}", ids.len() + k);
-                tokio::spawn(async move {
-                    let call = Call::post("/v1/instances", format!(r#"{{"name":"{name}"}}"#));
-                    let answer = client.send(&call).await?;
-                    let body = crate::workload::ok_json(&answer, 201)?;
-                    body["data"]["id"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| "no data.id in the created instance".to_owned())
-                })
-            })
-            .collect();
-        for send in sends {
-            ids.push(send.await.map_err(|e| e.to_string())??);
+    each(0..count, 64, |k| {
+        let client = client.clone();
+        let call = Call::post("/v1/instances", format!(r#"{{"name":"loadtest-{k}"}}"#));
+        async move {
+            let body = crate::workload::ok_json(&client.send(&call).await?, 201)?;
+            body["data"]["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| "no data.id in the created instance".to_owned())
         }
-    }
-    Ok(ids)
+    })
+    .await
 }
 
 /// Checks a cycle answer (`process`, or one state of a batch): a snapshot with a cycle,

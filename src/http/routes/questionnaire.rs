@@ -19,7 +19,7 @@ use crate::store::InstanceMeta;
 
 use super::calls::call;
 use super::engine_ops::first;
-use super::instances::create_instance;
+use super::instances::{self, create_instance};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -89,11 +89,15 @@ pub async fn submit(
         result,
         target,
     } = body.validate()?;
+    // A fresh state at the tested profile, as `id` on `engine` would show it.
+    let fresh = |engine: Engine, id: &str| {
+        let snapshot = engine.snapshot(&EngineState::new(result.profile), id);
+        let contract = engine.contract(&snapshot);
+        (snapshot, contract)
+    };
     let (instance, snapshot, contract) = match target {
         Target::Nothing => {
-            let engine = Engine::latest();
-            let snapshot = engine.snapshot(&EngineState::new(result.profile), "");
-            let contract = engine.contract(&snapshot);
+            let (snapshot, contract) = fresh(Engine::latest(), "");
             (None, snapshot, contract)
         }
         Target::Apply(id) => {
@@ -102,13 +106,8 @@ pub async fn submit(
                 profile: result.profile,
             };
             let view = first(call(&state, &id, command).await?.views)?;
-            let record = state.store.get_instance(&account.id, &id).await?;
-            let resident = state.instances.is_resident(&id);
-            (
-                Some(InstanceBody::new(record, resident)),
-                view.snapshot,
-                view.contract,
-            )
+            let instance = instances::body(&state, &account, &id).await?;
+            (Some(instance), view.snapshot, view.contract)
         }
         Target::Create { name } => {
             let request = NewInstanceRequest {
@@ -120,9 +119,8 @@ pub async fn submit(
                 profile: result.profile,
             };
             let record = create_instance(&state, &account, request).await?;
-            let engine = Engine::new(record.engine_version);
-            let snapshot = engine.snapshot(&EngineState::new(result.profile), record.id.as_str());
-            let contract = engine.contract(&snapshot);
+            let (snapshot, contract) =
+                fresh(Engine::new(record.engine_version), record.id.as_str());
             (Some(InstanceBody::new(record, false)), snapshot, contract)
         }
     };
