@@ -103,6 +103,12 @@ impl Timestamp {
         Some(Timestamp(secs * 1_000_000 + micros))
     }
 
+    /// As [`Timestamp::parse_rfc3339`], but a time without an offset
+    /// (`2026-03-24T10:15:30`, what Python's naive `datetime.isoformat()` writes) is UTC.
+    pub fn parse_rfc3339_or_naive_utc(s: &str) -> Option<Timestamp> {
+        Timestamp::parse_rfc3339(s).or_else(|| Timestamp::parse_rfc3339(&format!("{s}Z")))
+    }
+
     /// Whole seconds (rounded up) until the next UTC calendar month begins.
     pub fn secs_until_next_month(self) -> u64 {
         let (y, m, _) = self.civil_date();

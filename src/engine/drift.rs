@@ -123,6 +123,11 @@ impl Drift {
         self.offsets[mode.index()]
     }
 
+    /// The distance the level was classified by: the largest offset of any mode.
+    pub fn magnitude(&self) -> f64 {
+        self.offsets.iter().fold(0.0, |m, o| m.max(o.abs()))
+    }
+
     /// Names each affected mode and its offset, e.g. `exploration +0.47 vs baseline`.
     pub fn deviation(&self) -> Deviation<'_> {
         Deviation(self)
@@ -195,6 +200,7 @@ mod tests {
         modes[Mode::Identity.index()] = 0.6;
         let drift = Drift::measure(&V1.classes, &modes, &baseline);
         assert_eq!(drift.level(), DriftLevel::D3);
+        assert!((drift.magnitude() - 0.47).abs() < 1e-12);
         assert!(drift.rolled_back());
         assert_eq!(
             drift.deviation().to_string(),

@@ -213,6 +213,9 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        // The error itself rides along, so that another dialect at the edge (`/sdk`)
+        // can render it in its own shape.
+        response.extensions_mut().insert(self);
         response
     }
 }

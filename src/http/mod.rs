@@ -1,8 +1,10 @@
 //! The HTTP API (`../shared/spec/API.md`) on axum.
 //!
-//! A request passes: request id → metrics → (for `/v1`) authentication → rate limit →
-//! handler. Handlers parse input into domain types at the edge (`extract.rs`), call the
-//! store or the instance runtime, and answer `{"data": …}` or the error envelope.
+//! A request passes: request id → metrics → (for `/sdk`) the SDK's wire rules → (for
+//! `/v1` and `/sdk/v1`) authentication → rate limit → handler. Handlers parse input into
+//! domain types at the edge (`extract.rs`), call the store or the instance runtime, and
+//! answer `{"data": …}` or the error envelope; `sdk/` answers the same operations in the
+//! Python SDK's shapes.
 
 pub mod auth;
 pub mod body;
@@ -15,6 +17,7 @@ pub mod openapi;
 pub mod quota;
 pub mod rate_limit;
 mod routes;
+pub mod sdk;
 pub mod shutdown;
 
 use std::sync::Arc;
@@ -92,17 +95,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(personas::list))
         .routes(routes!(personas::get))
         .routes(routes!(questionnaire::questions))
-        .routes(routes!(questionnaire::submit))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_rate,
-        ))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_account,
-        ));
+        .routes(routes!(questionnaire::submit));
     let (mut app, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/v1", v1)
+        .nest("/v1", guarded(v1, &state))
+        .nest("/sdk/v1", guarded(sdk::routes(), &state))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -119,7 +115,21 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::Extension(BodyLimit(max_body)))
+        .layer(axum::middleware::from_fn(sdk::wire::translate))
         .layer(axum::middleware::from_fn(observe::record))
         .layer(observe::request_id_layers())
         .with_state(state)
+}
+
+/// `routes` behind authentication and the account's rate limit (both dialects).
+fn guarded(routes: OpenApiRouter<AppState>, state: &AppState) -> OpenApiRouter<AppState> {
+    routes
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_rate,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_account,
+        ))
 }

@@ -14,6 +14,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::error::Envelope;
+use super::sdk::wire::SdkError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,14 +26,16 @@ use super::error::Envelope;
     ),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    components(schemas(Envelope)),
+    components(schemas(Envelope, SdkError)),
     tags(
         (name = "instances", description = "Create, list, change, delete and restore instances"),
         (name = "engine", description = "Observations in, state and contracts out"),
         (name = "lifecycle", description = "Stop, start, restart, update"),
         (name = "personas", description = "The twelve reference personas"),
         (name = "test", description = "The personality questionnaire"),
-        (name = "operations", description = "Health, readiness, metrics (no auth)")
+        (name = "operations", description = "Health, readiness, metrics (no auth)"),
+        (name = "sdk", description = "The same API in the wire format of the official Python SDK \
+                                      (`identity-os-sdk` 0.9.0): `base_url=…/sdk`")
     )
 )]
 pub struct ApiDoc;
@@ -42,29 +45,49 @@ pub struct Failures;
 
 impl IntoResponses for Failures {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let envelope = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(Envelope::name())))
-                        .build(),
-                )
-                .build()
-                .into()
-        };
-        BTreeMap::from([
-            (
-                "4XX".to_owned(),
-                envelope("The error envelope; `details.field` names the field at fault"),
-            ),
-            (
-                "5XX".to_owned(),
-                envelope("The error envelope (503 while storage is unreachable)"),
-            ),
-        ])
+        failures(
+            Envelope::name(),
+            "The error envelope; `details.field` names the field at fault",
+        )
     }
+}
+
+/// The failures of every `/sdk/v1` operation: the SDK's `{error, code}`, with 422 for
+/// invalid input.
+pub struct SdkFailures;
+
+impl IntoResponses for SdkFailures {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        failures(
+            SdkError::name(),
+            "`{error: message, code}`; 422 for invalid input, `details.field` names the field",
+        )
+    }
+}
+
+fn failures(
+    schema: std::borrow::Cow<'static, str>,
+    client: &str,
+) -> BTreeMap<String, RefOr<Response>> {
+    let response = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema.clone())))
+                    .build(),
+            )
+            .build()
+            .into()
+    };
+    BTreeMap::from([
+        ("4XX".to_owned(), response(client)),
+        (
+            "5XX".to_owned(),
+            response("Server-side failure (503 while storage is unreachable)"),
+        ),
+    ])
 }
 
 /// `Authorization: Bearer idos_sk_…` on every `/v1` route (the operations routes opt out).

@@ -74,6 +74,8 @@ pub struct Reply {
     pub throttled: bool,
     /// Lifetime cycles after the command.
     pub cycle_count: u64,
+    /// When the newest cycle was recorded (`None` before the first).
+    pub last_cycle_at: Option<Timestamp>,
 }
 
 /// Why an instance refused a command.
@@ -172,6 +174,7 @@ impl Instance {
             views,
             throttled,
             cycle_count: self.cycle_count(),
+            last_cycle_at: self.last_cycle_at(),
         }
     }
 }

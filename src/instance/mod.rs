@@ -273,6 +273,7 @@ impl Instance {
 fn drift_record(drift: &Drift) -> Option<DriftRecord> {
     (drift.level() != DriftLevel::D0).then(|| DriftRecord {
         level: drift.level(),
+        magnitude: drift.magnitude(),
         deviation: drift.deviation().to_string(),
         affected_modes: drift.affected_modes().iter().collect(),
         rolled_back: drift.rolled_back(),

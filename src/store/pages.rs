@@ -1,5 +1,6 @@
 //! The paged audit reads: history and drift events, newest first.
 
+use crate::engine::DriftLevel;
 use crate::ids::InstanceId;
 
 use super::records::{DriftEvent, HistoryEntry, Page, Paged};
@@ -41,27 +42,37 @@ impl Store {
         })
     }
 
-    /// Drift events (D1–D3) of an instance, newest first.
+    /// Drift events (D1–D3) of an instance, newest first; only those of `level` if given.
     pub async fn drift_page(
         &self,
         id: &InstanceId,
         page: Page,
+        level: Option<DriftLevel>,
     ) -> Result<Paged<DriftEvent>, StoreError> {
+        let (rows_filter, count_filter) = match level {
+            Some(_) => (" AND level = $4", " AND level = $2"),
+            None => ("", ""),
+        };
+        let rows_sql = format!(
+            "SELECT seq, cycle, level, magnitude, deviation, affected_modes, rolled_back, \
+             recorded_at FROM drift_events WHERE instance_id = $1{rows_filter} \
+             ORDER BY seq DESC LIMIT $2 OFFSET $3"
+        );
+        let count_sql =
+            format!("SELECT COUNT(*) FROM drift_events WHERE instance_id = $1{count_filter}");
+        let level = level.map(DriftLevel::as_str);
         let (rows, total): (Vec<DriftRow>, i64) = with_pool!(self.backend(), |pool| {
-            let rows = sqlx::query_as(
-                "SELECT seq, cycle, level, deviation, affected_modes, rolled_back, recorded_at \
-                 FROM drift_events WHERE instance_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
-            )
-            .bind(id.as_str())
-            .bind(i64::from(page.limit))
-            .bind(signed(page.offset))
-            .fetch_all(pool)
-            .await?;
-            let total =
-                sqlx::query_scalar("SELECT COUNT(*) FROM drift_events WHERE instance_id = $1")
-                    .bind(id.as_str())
-                    .fetch_one(pool)
-                    .await?;
+            let mut rows = sqlx::query_as(&rows_sql)
+                .bind(id.as_str())
+                .bind(i64::from(page.limit))
+                .bind(signed(page.offset));
+            let mut total = sqlx::query_scalar(&count_sql).bind(id.as_str());
+            if let Some(level) = level {
+                rows = rows.bind(level);
+                total = total.bind(level);
+            }
+            let rows = rows.fetch_all(pool).await?;
+            let total = total.fetch_one(pool).await?;
             Ok::<_, StoreError>((rows, total))
         })?;
         Ok(Paged {

@@ -55,6 +55,8 @@ pub struct CycleRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftRecord {
     pub level: DriftLevel,
+    /// The largest offset of any mode from its baseline (what `level` classified).
+    pub magnitude: f64,
     pub deviation: String,
     pub affected_modes: Vec<Mode>,
     pub rolled_back: bool,

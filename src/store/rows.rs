@@ -235,10 +235,21 @@ pub(super) struct DriftRow {
     seq: i64,
     cycle: i64,
     level: String,
+    magnitude: Option<f64>,
     deviation: String,
     affected_modes: String,
     rolled_back: bool,
     recorded_at: i64,
+}
+
+/// The magnitude of an event stored before its column existed: `deviation` lists the
+/// affected modes largest offset first (`exploration +0.47, order -0.21 vs baseline`),
+/// so its first number is the magnitude rounded to two places.
+fn magnitude_from_deviation(deviation: &str) -> Option<f64> {
+    let first = deviation
+        .split([' ', ','])
+        .find(|w| w.starts_with(['+', '-']))?;
+    first.parse::<f64>().ok().map(f64::abs)
 }
 
 impl TryFrom<DriftRow> for DriftEvent {
@@ -251,6 +262,11 @@ impl TryFrom<DriftRow> for DriftEvent {
             drift: DriftRecord {
                 level: DriftLevel::from_name(&r.level)
                     .ok_or_else(|| corrupt(format!("drift level {:?}", r.level)))?,
+                magnitude: match r.magnitude {
+                    Some(m) => m,
+                    None => magnitude_from_deviation(&r.deviation)
+                        .ok_or_else(|| corrupt(format!("drift deviation {:?}", r.deviation)))?,
+                },
                 deviation: r.deviation,
                 affected_modes: serde_json::from_str(&r.affected_modes).map_err(corrupt)?,
                 rolled_back: r.rolled_back,
@@ -317,4 +333,22 @@ pub(super) fn signed(n: u64) -> i64 {
 
 pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::magnitude_from_deviation;
+
+    #[test]
+    fn an_old_events_magnitude_is_its_deviations_first_offset() {
+        assert_eq!(
+            magnitude_from_deviation("exploration +0.47, order -0.21 vs baseline"),
+            Some(0.47)
+        );
+        assert_eq!(
+            magnitude_from_deviation("order -0.31 vs baseline"),
+            Some(0.31)
+        );
+        assert_eq!(magnitude_from_deviation("all modes near baseline"), None);
+    }
 }

@@ -257,14 +257,15 @@ async fn commit(backend: &Backend, appends: &[&Append]) -> Result<(), StoreError
         }
         for chunk in drifts.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::new(
-                "INSERT INTO drift_events (instance_id, seq, cycle, level, deviation, \
-                 affected_modes, rolled_back, recorded_at) ",
+                "INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, \
+                 deviation, affected_modes, rolled_back, recorded_at) ",
             );
             q.push_values(chunk, |mut b, (id, c, d, affected)| {
                 b.push_bind(id.as_str())
                     .push_bind(signed(c.entry.seq))
                     .push_bind(signed(c.entry.cycle))
                     .push_bind(d.level.as_str())
+                    .push_bind(d.magnitude)
                     .push_bind(d.deviation.as_str())
                     .push_bind(affected.as_str())
                     .push_bind(d.rolled_back)

@@ -98,6 +98,7 @@ impl Driven {
                     },
                     drift: (drift.level() != DriftLevel::D0).then(|| DriftRecord {
                         level: drift.level(),
+                        magnitude: drift.magnitude(),
                         deviation: drift.deviation().to_string(),
                         affected_modes: drift.affected_modes().iter().collect(),
                         rolled_back: drift.rolled_back(),
@@ -441,8 +442,14 @@ pub async fn drift_events_and_history_page_newest_first(store: &Store) {
     assert!(!expected.is_empty(), "no drift in 12 strong cycles");
     ok(store.append(inst.append(cycles.clone(), None)).await);
 
-    let events = ok(store.drift_page(&inst.id, page(100, 0)).await);
+    let events = ok(store.drift_page(&inst.id, page(100, 0), None).await);
     assert_eq!(events.total, expected.len() as u64);
+    for level in [DriftLevel::D1, DriftLevel::D2, DriftLevel::D3] {
+        let only = ok(store.drift_page(&inst.id, page(100, 0), Some(level)).await);
+        let want = expected.iter().filter(|(_, d)| d.level == level).count();
+        assert_eq!((only.total, only.items.len()), (want as u64, want));
+        assert!(only.items.iter().all(|e| e.drift.level == level));
+    }
     let got: Vec<_> = events
         .items
         .iter()

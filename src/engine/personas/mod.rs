@@ -24,7 +24,7 @@ pub struct Persona {
 }
 
 /// One situation and how a persona tends to act in it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Expression {
     pub context: &'static str,
     pub behavior: &'static str,
@@ -38,6 +38,21 @@ pub fn all() -> &'static [Persona] {
 /// The persona with this id.
 pub fn get(id: &str) -> Option<&'static Persona> {
     all().iter().find(|p| p.id == id)
+}
+
+/// Every persona ranked by the L1 distance of its profile to `modes`, nearest first
+/// (ties in catalogue order): which personas a state resembles now.
+pub fn nearest(modes: &[f64; MODE_COUNT]) -> Vec<&'static Persona> {
+    let distance = |p: &Persona| -> f64 {
+        p.profile
+            .iter()
+            .zip(modes)
+            .map(|(a, b)| (a - b).abs())
+            .sum()
+    };
+    let mut ranked: Vec<&'static Persona> = all().iter().collect();
+    ranked.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+    ranked
 }
 
 impl Persona {
@@ -59,6 +74,15 @@ impl Persona {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_personas_own_profile_is_nearest_to_it() {
+        for p in all() {
+            let ranked = nearest(&p.profile);
+            assert_eq!(ranked[0].id, p.id);
+            assert_eq!(ranked.len(), 12);
+        }
+    }
 
     #[test]
     fn the_twelve_documented_personas_with_their_dominant_pairs() {

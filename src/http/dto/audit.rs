@@ -15,9 +15,9 @@ pub const MAX_HISTORY_LIMIT: u32 = 1000;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    limit: Option<u32>,
+    pub limit: Option<u32>,
     #[serde(default)]
-    offset: u64,
+    pub offset: u64,
 }
 
 impl PageQuery {
@@ -48,10 +48,7 @@ impl TryFrom<HistoryEntry> for HistoryEntryBody {
     type Error = ApiError;
 
     fn try_from(e: HistoryEntry) -> Result<Self, ApiError> {
-        let context = RawValue::from_string(e.context).map_err(|err| {
-            tracing::error!(error = %err, seq = e.seq, "stored context is not JSON");
-            ApiError::internal()
-        })?;
+        let context = stored_context(e.context, e.seq)?;
         Ok(HistoryEntryBody {
             seq: e.seq,
             cycle: e.cycle,
@@ -63,6 +60,14 @@ impl TryFrom<HistoryEntry> for HistoryEntryBody {
             observed_at: e.observed_at.map(|t| t.to_rfc3339()),
         })
     }
+}
+
+/// A history entry's stored context as JSON to send on (it was checked on the way in).
+pub fn stored_context(text: String, seq: u64) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(text).map_err(|err| {
+        tracing::error!(error = %err, seq, "stored context is not JSON");
+        ApiError::internal()
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -25,6 +25,14 @@ pub struct ObservationIn {
     timestamp: Option<String>,
 }
 
+/// Whether an observation's `timestamp` must carry an offset (`/v1`, RFC 3339) or may
+/// leave it out and mean UTC (the SDK dialect: Python writes naive times that way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offsets {
+    Required,
+    UtcIfMissing,
+}
+
 fn one() -> Unit {
     Unit::ONE
 }
@@ -32,7 +40,7 @@ fn one() -> Unit {
 impl ObservationIn {
     /// Checks what serde cannot (context is an object within 8 KiB, timestamp is RFC
     /// 3339); `prefix` names this observation in errors (`observations[3].`).
-    pub fn into_input(self, prefix: &str) -> Result<Input, ApiError> {
+    pub fn into_input(self, prefix: &str, offsets: Offsets) -> Result<Input, ApiError> {
         let context = match self.context {
             None => "{}".to_owned(),
             Some(raw) => {
@@ -56,7 +64,7 @@ impl ObservationIn {
         };
         let observed_at = match self.timestamp {
             None => None,
-            Some(text) => Some(Timestamp::parse_rfc3339(&text).ok_or_else(|| {
+            Some(text) => Some(parse_time(&text, offsets).ok_or_else(|| {
                 ApiError::invalid(
                     format!("{prefix}timestamp"),
                     "invalid_value",
@@ -74,6 +82,13 @@ impl ObservationIn {
     }
 }
 
+fn parse_time(text: &str, offsets: Offsets) -> Option<Timestamp> {
+    match offsets {
+        Offsets::Required => Timestamp::parse_rfc3339(text),
+        Offsets::UtcIfMissing => Timestamp::parse_rfc3339_or_naive_utc(text),
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
@@ -84,7 +99,7 @@ pub struct BatchIn {
 
 impl BatchIn {
     /// The observations as inputs: 1 to `max` of them, each valid, or nothing.
-    pub fn into_inputs(self, max: usize) -> Result<(Vec<Input>, bool), ApiError> {
+    pub fn into_inputs(self, max: usize, offsets: Offsets) -> Result<(Vec<Input>, bool), ApiError> {
         let n = self.observations.len();
         if n == 0 || n > max {
             return Err(ApiError::invalid(
@@ -97,7 +112,7 @@ impl BatchIn {
             .observations
             .into_iter()
             .enumerate()
-            .map(|(i, o)| o.into_input(&format!("observations[{i}].")))
+            .map(|(i, o)| o.into_input(&format!("observations[{i}]."), offsets))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((inputs, self.include_intermediate))
     }
@@ -117,7 +132,9 @@ mod tests {
         let o: ObservationIn =
             decode_json(br#"{"mode_target":"stress_response","signal_strength":0.4}"#)
                 .unwrap_or_else(|e| panic!("{e:?}"));
-        let input = o.into_input("").unwrap_or_else(|e| panic!("{e:?}"));
+        let input = o
+            .into_input("", Offsets::Required)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(input.observation.mode, Mode::StressResponse);
         assert_eq!(input.observation.confidence, Unit::ONE);
         assert_eq!((input.context.as_str(), input.observed_at), ("{}", None));
@@ -127,7 +144,7 @@ mod tests {
     fn context_and_timestamp_are_checked() {
         let decode = |body: &str| {
             decode_json::<BatchIn>(body.as_bytes())
-                .and_then(|b| b.into_inputs(100))
+                .and_then(|b| b.into_inputs(100, Offsets::Required))
                 .map(|(inputs, _)| inputs)
         };
         let ok = r#"{"mode_target":"ORDER","signal_strength":0.5}"#;
@@ -165,5 +182,24 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(fine[0].context, r#"{"task":"x"}"#);
         assert!(fine[0].observed_at.is_some());
+    }
+
+    #[test]
+    fn a_time_without_offset_is_utc_only_where_allowed() {
+        let naive =
+            r#"{"mode_target":"order","signal_strength":0.5,"timestamp":"2026-03-24T10:15:30"}"#;
+        let input = |offsets| {
+            decode_json::<ObservationIn>(naive.as_bytes())
+                .and_then(|o| o.into_input("", offsets))
+                .map(|i| i.observed_at)
+        };
+        assert_eq!(
+            input(Offsets::UtcIfMissing),
+            Ok(Timestamp::parse_rfc3339("2026-03-24T10:15:30Z"))
+        );
+        assert_eq!(
+            input(Offsets::Required).err().and_then(field),
+            Some("timestamp".into())
+        );
     }
 }

@@ -6,25 +6,26 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 
-use crate::engine::{Contract, ResetTarget};
+use crate::engine::{Contract, DriftLevel, ResetTarget};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
-use crate::http::dto::observation::{BatchIn, ObservationIn};
+use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::{Command, CycleView, Input, Reply};
+use crate::store::{DriftEvent, HistoryEntry, Page, Paged};
 use crate::timestamp::Timestamp;
 
 use super::calls::{call, read};
 
 /// Runs `inputs` as one processing call: the account's monthly quota is reserved for
 /// them first, and what the call did not process (throttled, refused) is given back.
-async fn process_inputs(
+pub(crate) async fn process_inputs(
     state: &AppState,
     account: &Account,
     id: &InstanceId,
@@ -52,7 +53,7 @@ async fn process_inputs(
     result
 }
 
-pub(super) fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
+pub(crate) fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
     views.pop().ok_or_else(|| {
         tracing::error!("an instance answered without a state");
         ApiError::internal()
@@ -78,7 +79,7 @@ pub async fn process(
     ApiJson(body): ApiJson<ObservationIn>,
 ) -> Result<Json<Data<ProcessBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let input = body.into_input("")?;
+    let input = body.into_input("", Offsets::Required)?;
     let reply = process_inputs(&state, &account, &id, vec![input], false).await?;
     let throttled = reply.throttled;
     Ok(Json(Data {
@@ -108,7 +109,7 @@ pub async fn batch(
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Data<BatchBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let (inputs, keep) = body.into_inputs(state.config.engine.batch_max)?;
+    let (inputs, keep) = body.into_inputs(state.config.engine.batch_max, Offsets::Required)?;
     let n = inputs.len();
     let reply = process_inputs(&state, &account, &id, inputs, keep).await?;
     let (throttled, processed_count) = (reply.throttled, if reply.throttled { 0 } else { n });
@@ -189,7 +190,7 @@ pub async fn contract(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetIn {
-    mode: ResetTarget,
+    pub mode: ResetTarget,
 }
 
 #[utoipa::path(
@@ -211,11 +212,11 @@ pub async fn reset(
     ApiJson(body): ApiJson<ResetIn>,
 ) -> Result<Json<Data<ResetBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let command = Command::Reset {
-        account: account.id.clone(),
-        target: body.mode,
-    };
-    let view = first(call(&state, &id, command).await?.views)?;
+    let view = first(
+        reset_instance(&state, &account, &id, body.mode)
+            .await?
+            .views,
+    )?;
     Ok(Json(Data {
         data: ResetBody {
             id: id.to_string(),
@@ -225,6 +226,19 @@ pub async fn reset(
             stress_state: view.snapshot.stress_state,
         },
     }))
+}
+
+pub(crate) async fn reset_instance(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    target: ResetTarget,
+) -> Result<Reply, ApiError> {
+    let command = Command::Reset {
+        account: account.id.clone(),
+        target,
+    };
+    call(state, id, command).await
 }
 
 #[utoipa::path(
@@ -246,8 +260,7 @@ pub async fn history(
 ) -> Result<Json<Listed<HistoryEntryBody>>, ApiError> {
     let id = instance_id(&id)?;
     let page = query.page()?;
-    state.store.get_instance(&account.id, &id).await?;
-    let listed = state.store.history_page(&id, page).await?;
+    let listed = history_of(&state, &account, &id, page).await?;
     Ok(Json(Listed {
         data: listed
             .items
@@ -277,10 +290,32 @@ pub async fn drift(
 ) -> Result<Json<Listed<DriftEventBody>>, ApiError> {
     let id = instance_id(&id)?;
     let page = query.page()?;
-    state.store.get_instance(&account.id, &id).await?;
-    let listed = state.store.drift_page(&id, page).await?;
+    let listed = drift_of(&state, &account, &id, page, None).await?;
     Ok(Json(Listed {
         data: listed.items.into_iter().map(DriftEventBody::from).collect(),
         pagination: Pagination::new(u64::from(page.limit), page.offset, listed.total),
     }))
+}
+
+/// A page of the history of one of the account's instances.
+pub(crate) async fn history_of(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    page: Page,
+) -> Result<Paged<HistoryEntry>, ApiError> {
+    state.store.get_instance(&account.id, id).await?;
+    Ok(state.store.history_page(id, page).await?)
+}
+
+/// A page of the drift events of one of the account's instances.
+pub(crate) async fn drift_of(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    page: Page,
+    level: Option<DriftLevel>,
+) -> Result<Paged<DriftEvent>, ApiError> {
+    state.store.get_instance(&account.id, id).await?;
+    Ok(state.store.drift_page(id, page, level).await?)
 }

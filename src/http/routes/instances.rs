@@ -89,6 +89,16 @@ pub async fn list(
     Extension(account): Extension<Account>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Listed<InstanceBody>>, ApiError> {
+    let (data, pagination) = list_page(&state, &account, &query).await?;
+    Ok(Json(Listed { data, pagination }))
+}
+
+/// One page of the account's instances as `query` asks.
+pub async fn list_page(
+    state: &AppState,
+    account: &Account,
+    query: &ListQuery,
+) -> Result<(Vec<InstanceBody>, Pagination), ApiError> {
     let limit = query.limit()?;
     let filter = InstanceFilter {
         user: query.user.clone(),
@@ -117,10 +127,10 @@ pub async fn list(
                 InstanceBody::new(r, resident)
             })
             .collect();
-        return Ok(Json(Listed {
+        return Ok((
             data,
-            pagination: Pagination::new(u64::from(limit), query.offset, listed.total),
-        }));
+            Pagination::new(u64::from(limit), query.offset, listed.total),
+        ));
     };
     let mut matching: Vec<InstanceRecord> = Vec::new();
     let mut total = 0u64;
@@ -148,13 +158,13 @@ pub async fn list(
             break;
         }
     }
-    Ok(Json(Listed {
-        data: matching
+    Ok((
+        matching
             .into_iter()
             .map(|r| InstanceBody::new(r, resident_wanted))
             .collect(),
-        pagination: Pagination::new(u64::from(limit), query.offset, total),
-    }))
+        Pagination::new(u64::from(limit), query.offset, total),
+    ))
 }
 
 #[utoipa::path(
@@ -210,25 +220,35 @@ pub async fn patch(
     ApiJson(patch): ApiJson<PatchInstance>,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let current = state.store.get_instance(&account.id, &id).await?;
+    Ok(Json(Data {
+        data: patch_instance(&state, &account, &id, patch).await?,
+    }))
+}
+
+/// Applies `patch` and answers the changed instance.
+pub async fn patch_instance(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    patch: PatchInstance,
+) -> Result<InstanceBody, ApiError> {
+    let current = state.store.get_instance(&account.id, id).await?;
     let meta = patch.apply(current.meta.clone())?;
     let cap_changed = meta.cycle_cap != current.meta.cycle_cap;
     let record = state
         .store
-        .update_meta(&account.id, &id, &meta, Timestamp::now())
+        .update_meta(&account.id, id, &meta, Timestamp::now())
         .await?;
-    if cap_changed && state.instances.is_resident(&id) {
+    if cap_changed && state.instances.is_resident(id) {
         // The live actor enforces the cap: tell it (a passivated one reads the column).
         let cap = Command::SetCycleCap {
             account: account.id.clone(),
             cap: meta.cycle_cap,
         };
-        call(&state, &id, cap).await?;
+        call(state, id, cap).await?;
     }
-    let resident = state.instances.is_resident(&id);
-    Ok(Json(Data {
-        data: InstanceBody::new(record, resident),
-    }))
+    let resident = state.instances.is_resident(id);
+    Ok(InstanceBody::new(record, resident))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -236,7 +256,7 @@ pub async fn patch(
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     #[serde(default)]
-    purge: bool,
+    pub purge: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -265,25 +285,35 @@ pub async fn delete(
     ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> Result<Json<Data<Deleted>>, ApiError> {
     let id = instance_id(&id)?;
+    Ok(Json(Data {
+        data: delete_instance(&state, &account, &id, query.purge).await?,
+    }))
+}
+
+/// Soft-deletes the instance (restorable for the retention window), or purges it now.
+pub async fn delete_instance(
+    state: &AppState,
+    account: &Account,
+    id: &InstanceId,
+    purge: bool,
+) -> Result<Deleted, ApiError> {
     let now = Timestamp::now();
-    let restorable_until = if query.purge {
+    let restorable_until = if purge {
         // Stop the actor first so that nothing appends to a purged instance.
-        state.store.get_instance(&account.id, &id).await?;
-        state.instances.evict(&id).await;
-        state.store.purge(&account.id, &id).await?;
+        state.store.get_instance(&account.id, id).await?;
+        state.instances.evict(id).await;
+        state.store.purge(&account.id, id).await?;
         None
     } else {
-        state.store.soft_delete(&account.id, &id, now).await?;
+        state.store.soft_delete(&account.id, id, now).await?;
         Some(now.saturating_add(state.config.retention()).to_rfc3339())
     };
-    state.instances.evict(&id).await;
-    Ok(Json(Data {
-        data: Deleted {
-            id: id.to_string(),
-            deleted: true,
-            restorable_until,
-        },
-    }))
+    state.instances.evict(id).await;
+    Ok(Deleted {
+        id: id.to_string(),
+        deleted: true,
+        restorable_until,
+    })
 }
 
 #[utoipa::path(

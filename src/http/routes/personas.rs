@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::Path;
 use serde::Serialize;
 
-use crate::engine::personas::{self, Persona};
+use crate::engine::personas::{self, Expression, Persona};
 use crate::engine::{Contract, Engine, ModeList, ModeStrengths, display_names};
 
 use crate::http::body::{Data, Listed, Pagination};
@@ -21,14 +21,8 @@ pub struct PersonaBody {
     dominant_modes: ModeList,
     mode_strengths: ModeStrengths,
     energy_level: f64,
-    expressions: Vec<ExpressionBody>,
+    expressions: &'static [Expression],
     typical_contract: Contract,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct ExpressionBody {
-    context: &'static str,
-    behavior: &'static str,
 }
 
 impl From<&'static Persona> for PersonaBody {
@@ -40,14 +34,7 @@ impl From<&'static Persona> for PersonaBody {
             dominant_modes: p.dominant.iter().copied().collect::<ModeList>(),
             mode_strengths: p.profile.into(),
             energy_level: p.energy,
-            expressions: p
-                .expressions
-                .iter()
-                .map(|e| ExpressionBody {
-                    context: e.context,
-                    behavior: e.behavior,
-                })
-                .collect(),
+            expressions: p.expressions,
             typical_contract: p.typical_contract(Engine::latest()),
         }
     }

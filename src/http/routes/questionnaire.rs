@@ -5,7 +5,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::questionnaire::{Question, TestVersion};
-use crate::engine::{Engine, EngineState};
+use crate::engine::{Contract, Engine, EngineState, Snapshot};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::Data;
@@ -25,7 +25,7 @@ use super::instances::{self, create_instance};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionsQuery {
-    version: Option<String>,
+    pub version: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -84,47 +84,85 @@ pub async fn submit(
     Extension(account): Extension<Account>,
     ApiJson(body): ApiJson<SubmitTest>,
 ) -> Result<Json<Data<TestResultBody>>, ApiError> {
-    let Submission {
-        version,
-        result,
-        target,
-    } = body.validate()?;
+    let submission = body.validate()?;
+    let applied = apply_submission(&state, &account, &submission).await?;
+    Ok(Json(Data {
+        data: TestResultBody::new(
+            submission.version,
+            &submission.result,
+            applied.instance,
+            applied.snapshot,
+            applied.contract,
+        ),
+    }))
+}
+
+/// What a submission did: the instance it was applied to or created as (if any) and
+/// the tested profile's state there.
+pub(crate) struct Applied {
+    pub instance: Option<InstanceBody>,
+    pub snapshot: Snapshot,
+    pub contract: Contract,
+    /// Lifetime cycles of that instance (0 without one).
+    pub cycle_count: u64,
+}
+
+/// Applies a scored submission to its target.
+pub(crate) async fn apply_submission(
+    state: &AppState,
+    account: &Account,
+    submission: &Submission,
+) -> Result<Applied, ApiError> {
+    let profile = submission.result.profile;
     // A fresh state at the tested profile, as `id` on `engine` would show it.
     let fresh = |engine: Engine, id: &str| {
-        let snapshot = engine.snapshot(&EngineState::new(result.profile), id);
+        let snapshot = engine.snapshot(&EngineState::new(profile), id);
         let contract = engine.contract(&snapshot);
         (snapshot, contract)
     };
-    let (instance, snapshot, contract) = match target {
+    Ok(match &submission.target {
         Target::Nothing => {
             let (snapshot, contract) = fresh(Engine::latest(), "");
-            (None, snapshot, contract)
+            Applied {
+                instance: None,
+                snapshot,
+                contract,
+                cycle_count: 0,
+            }
         }
         Target::Apply(id) => {
             let command = Command::Adopt {
                 account: account.id.clone(),
-                profile: result.profile,
+                profile,
             };
-            let view = first(call(&state, &id, command).await?.views)?;
-            let instance = instances::body(&state, &account, &id).await?;
-            (Some(instance), view.snapshot, view.contract)
+            let reply = call(state, id, command).await?;
+            let cycle_count = reply.cycle_count;
+            let view = first(reply.views)?;
+            Applied {
+                instance: Some(instances::body(state, account, id).await?),
+                snapshot: view.snapshot,
+                contract: view.contract,
+                cycle_count,
+            }
         }
         Target::Create { name } => {
             let request = NewInstanceRequest {
                 meta: InstanceMeta {
-                    name,
+                    name: name.clone(),
                     ..InstanceMeta::default()
                 },
                 persona: None,
-                profile: result.profile,
+                profile,
             };
-            let record = create_instance(&state, &account, request).await?;
+            let record = create_instance(state, account, request).await?;
             let (snapshot, contract) =
                 fresh(Engine::new(record.engine_version), record.id.as_str());
-            (Some(InstanceBody::new(record, false)), snapshot, contract)
+            Applied {
+                instance: Some(InstanceBody::new(record, false)),
+                snapshot,
+                contract,
+                cycle_count: 0,
+            }
         }
-    };
-    Ok(Json(Data {
-        data: TestResultBody::new(version, &result, instance, snapshot, contract),
-    }))
+    })
 }

@@ -1,0 +1,77 @@
+//! What every `/sdk` response must look like to the SDK, whatever produced it: errors
+//! as `{error: <message>, code: <code>}` with 422 for invalid input, no `Retry-After`
+//! on a used-up monthly quota, and `Connection: close`.
+//!
+//! Handlers, extractors, auth, limits and the fallbacks all fail with an `ApiError`,
+//! which travels in the response's extensions (`error.rs`); this layer re-renders it.
+//! So the dialect has no error path of its own to forget.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::http::error::{ApiError, Details};
+
+/// The path prefix of the dialect.
+pub const PREFIX: &str = "/sdk/";
+
+/// The SDK's error body. `error` becomes the exception's message, `code` its `.code`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SdkError<'a> {
+    /// What went wrong, for a person.
+    error: &'a str,
+    /// `not_found`, `invalid_request`, `unauthorized`, `conflict`, `rate_limit_exceeded`,
+    /// `quota_exceeded`, `unavailable`, … (the `/v1` codes).
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Details>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+/// Middleware over the whole application: translates responses under [`PREFIX`].
+pub async fn translate(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(PREFIX) {
+        return next.run(req).await;
+    }
+    let mut response = next.run(req).await;
+    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+        response = rerender(response, &error);
+    }
+    // The sync SDK client runs each call on a new event loop; a kept-alive connection
+    // belongs to the previous, closed loop and fails the next call.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The same response (status aside, its headers: rate limits, request id) with the
+/// SDK's error body.
+fn rerender(response: Response, error: &ApiError) -> Response {
+    let (mut parts, _) = response.into_parts();
+    // The SDK maps 422 to its `ValidationError`; 400 would be its bare base class.
+    if parts.status == StatusCode::BAD_REQUEST {
+        parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    if error.code == "quota_exceeded" {
+        // The SDK sleeps `Retry-After` seconds before each retry, uncapped: the days
+        // until next month would hang it. The body still says when.
+        parts.headers.remove(header::RETRY_AFTER);
+        parts
+            .headers
+            .insert("x-monthly-remaining", HeaderValue::from(0u32));
+    }
+    let body = SdkError {
+        error: &error.message,
+        code: error.code,
+        details: error.details.as_deref(),
+        retry_after: error.retry_after,
+    };
+    let (_, body) = Json(body).into_response().into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
+}
