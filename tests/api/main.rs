@@ -53,4 +53,5 @@ on_both_backends!(
     keys_are_managed_from_the_command_line,
     shutdown_on_sigterm_is_graceful,
     the_server_keeps_serving_past_its_shutdown_deadline,
+    the_python_sdk_runs_unmodified,
 );

@@ -10,6 +10,7 @@ mod loadtest;
 mod openapi;
 mod ops;
 mod personas;
+mod sdk;
 mod support;
 
 pub use durability::{
@@ -37,3 +38,4 @@ pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
     the_questionnaire_is_served,
 };
+pub use sdk::the_python_sdk_runs_unmodified;
