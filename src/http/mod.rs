@@ -98,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(questionnaire::submit));
     let (mut app, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/v1", guarded(v1, &state))
-        .nest("/sdk/v1", guarded(sdk::routes(), &state))
+        .nest("/sdk/v1", guarded(sdk::routes(&state), &state))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

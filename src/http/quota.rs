@@ -26,6 +26,13 @@ pub struct Quotas {
     used: DashMap<AccountId, (String, u64)>,
 }
 
+/// An account's monthly quota now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub limit: u64,
+    pub remaining: u64,
+}
+
 /// Cycles held for one call; give back what was not processed.
 #[derive(Debug)]
 pub struct Reservation {
@@ -58,20 +65,7 @@ impl Quotas {
             return Ok(None);
         };
         let month = now.month();
-        let current = self.used.get(&account.id).is_some_and(|u| u.0 == month);
-        if !current {
-            let billed = self.store.monthly_usage(&account.id, &month).await?;
-            // Another request may have seeded it meanwhile: keep the larger count.
-            let mut entry = self
-                .used
-                .entry(account.id.clone())
-                .or_insert((month.clone(), 0));
-            if entry.0 != month {
-                *entry = (month.clone(), billed);
-            } else {
-                entry.1 = entry.1.max(billed);
-            }
-        }
+        self.seed(account, &month).await?;
         let mut entry = self
             .used
             .entry(account.id.clone())
@@ -85,6 +79,48 @@ impl Quotas {
             month,
             cycles,
         }))
+    }
+
+    /// The plan's monthly cycles and how many are left in the month of `now`, for
+    /// plans with a quota.
+    pub async fn standing(
+        &self,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Option<Standing>, ApiError> {
+        let Some(&limit) = self.limits.get(&account.plan) else {
+            return Ok(None);
+        };
+        let month = now.month();
+        self.seed(account, &month).await?;
+        let used = self
+            .used
+            .get(&account.id)
+            .filter(|u| u.0 == month)
+            .map_or(0, |u| u.1);
+        Ok(Some(Standing {
+            limit,
+            remaining: limit.saturating_sub(used),
+        }))
+    }
+
+    /// Loads the account's billed cycles of `month` the first time it is seen in it.
+    async fn seed(&self, account: &Account, month: &str) -> Result<(), ApiError> {
+        if self.used.get(&account.id).is_some_and(|u| u.0 == month) {
+            return Ok(());
+        }
+        let billed = self.store.monthly_usage(&account.id, month).await?;
+        // Another request may have seeded it meanwhile: keep the larger count.
+        let mut entry = self
+            .used
+            .entry(account.id.clone())
+            .or_insert((month.to_owned(), 0));
+        if entry.0 != month {
+            *entry = (month.to_owned(), billed);
+        } else {
+            entry.1 = entry.1.max(billed);
+        }
+        Ok(())
     }
 
     /// Gives back `unused` cycles of a reservation.

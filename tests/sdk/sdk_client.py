@@ -195,6 +195,7 @@ def run_sync():
         e = expect(ConflictError, lambda: c.engine.process(inst.id, "order"), 409, "conflict")
         assert c.engine.history(inst.id, limit=1).total == 20  # nothing half-written
         assert isinstance(c.rate_limit, RateLimitInfo) and isinstance(c.rate_limit.limit, int)
+        assert c.rate_limit.monthly_limit is None  # the unlimited plan has no quota
 
         # clean up: deleted instances are gone for the SDK
         for iid in (inst.id, created.instance_id):
@@ -217,7 +218,9 @@ def run_sync():
     # 429: a monthly quota of 2 cycles; no Retry-After, so the SDK does not sleep for days
     with IdentityOS(api_key=QUOTA_KEY, base_url=BASE, max_retries=0) as quota:
         q = quota.instances.create(name="quota")
+        assert quota.rate_limit.monthly_limit == 2 and quota.rate_limit.monthly_remaining == 2
         quota.engine.process(q.id, "order")
+        assert quota.rate_limit.monthly_remaining == 1
         quota.engine.process(q.id, "order")
         e = expect(RateLimitError, lambda: quota.engine.process(q.id, "order"), 429, "quota_exceeded")
         assert e.retry_after is None

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::AppState;
 
 /// The dialect's routes, to be nested at `/sdk/v1` behind authentication.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     use routes::{catalog, engine, instances};
     OpenApiRouter::new()
         .routes(routes!(instances::create, instances::list))
@@ -38,4 +38,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_persona))
         .routes(routes!(catalog::questions))
         .routes(routes!(catalog::submit))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            wire::monthly_headers,
+        ))
 }

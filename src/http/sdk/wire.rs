@@ -1,19 +1,22 @@
 //! What every `/sdk` response must look like to the SDK, whatever produced it: errors
 //! as `{error: <message>, code: <code>}` with 422 for invalid input, no `Retry-After`
-//! on a used-up monthly quota, and `Connection: close`.
+//! on a used-up monthly quota, and `Connection: close`; and the monthly quota headers.
 //!
 //! Handlers, extractors, auth, limits and the fallbacks all fail with an `ApiError`,
 //! which travels in the response's extensions (`error.rs`); this layer re-renders it.
 //! So the dialect has no error path of its own to forget.
 
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::http::AppState;
+use crate::http::auth::Account;
 use crate::http::error::{ApiError, Details};
+use crate::timestamp::Timestamp;
 
 /// The path prefix of the dialect.
 pub const PREFIX: &str = "/sdk/";
@@ -49,6 +52,28 @@ pub async fn translate(req: Request, next: Next) -> Response {
     response
 }
 
+/// Middleware after authentication: `X-Monthly-Limit` and `X-Monthly-Remaining` (the
+/// cycles left after this request) for plans with a monthly quota; the SDK shows them
+/// as `client.rate_limit.monthly_*`.
+pub async fn monthly_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let account = req.extensions().get::<Account>().cloned();
+    let mut response = next.run(req).await;
+    let Some(account) = account else {
+        return response;
+    };
+    match state.quotas.standing(&account, Timestamp::now()).await {
+        Ok(Some(standing)) => {
+            let headers = response.headers_mut();
+            headers.insert("x-monthly-limit", HeaderValue::from(standing.limit));
+            headers.insert("x-monthly-remaining", HeaderValue::from(standing.remaining));
+        }
+        Ok(None) => {}
+        // Headers are a courtesy: the answer stands without them.
+        Err(e) => tracing::warn!(error = %e.message, "monthly quota headers left out"),
+    }
+    response
+}
+
 /// The same response (status aside, its headers: rate limits, request id) with the
 /// SDK's error body.
 fn rerender(response: Response, error: &ApiError) -> Response {
@@ -61,9 +86,6 @@ fn rerender(response: Response, error: &ApiError) -> Response {
         // The SDK sleeps `Retry-After` seconds before each retry, uncapped: the days
         // until next month would hang it. The body still says when.
         parts.headers.remove(header::RETRY_AFTER);
-        parts
-            .headers
-            .insert("x-monthly-remaining", HeaderValue::from(0u32));
     }
     let body = SdkError {
         error: &error.message,
