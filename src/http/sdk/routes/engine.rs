@@ -19,6 +19,7 @@ use crate::http::routes::engine_ops::{
 };
 use crate::http::sdk::records::{DriftEventRecord, ObservationRecord, SdkPage};
 use crate::http::sdk::state::{ProcessResult, SdkContract, SdkSnapshot, parse_drift_level};
+use crate::instance::Reply;
 use crate::timestamp::Timestamp;
 
 #[utoipa::path(
@@ -98,14 +99,18 @@ pub async fn snapshot(
     Path(id): Path<String>,
 ) -> Result<Json<SdkSnapshot>, ApiError> {
     let id = instance_id(&id)?;
-    let reply = call(&state, &id, read(&account)).await?;
+    snapshot_of(call(&state, &id, read(&account)).await?).map(Json)
+}
+
+/// The state an instance answered, as the SDK's snapshot taken now.
+fn snapshot_of(reply: Reply) -> Result<SdkSnapshot, ApiError> {
     let cycle_count = reply.cycle_count;
     let view = first(reply.views)?;
-    Ok(Json(SdkSnapshot::new(
+    Ok(SdkSnapshot::new(
         view.snapshot,
         cycle_count,
         Timestamp::now(),
-    )))
+    ))
 }
 
 #[utoipa::path(
@@ -144,14 +149,7 @@ pub async fn reset(
     ApiJson(body): ApiJson<ResetIn>,
 ) -> Result<Json<SdkSnapshot>, ApiError> {
     let id = instance_id(&id)?;
-    let reply = reset_instance(&state, &account, &id, body.mode).await?;
-    let cycle_count = reply.cycle_count;
-    let view = first(reply.views)?;
-    Ok(Json(SdkSnapshot::new(
-        view.snapshot,
-        cycle_count,
-        Timestamp::now(),
-    )))
+    snapshot_of(reset_instance(&state, &account, &id, body.mode).await?).map(Json)
 }
 
 #[utoipa::path(
