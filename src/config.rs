@@ -59,6 +59,7 @@ pub struct DatabaseConfig {
     pub group_commit_linger_ms: u64,
     pub group_commits_in_flight: usize,
     pub writer_queue: usize,
+    pub durability: crate::store::Durability,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

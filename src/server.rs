@@ -40,6 +40,7 @@ pub fn store_options(config: &Config) -> StoreOptions {
         group_commit_linger: Duration::from_millis(db.group_commit_linger_ms),
         group_commits_in_flight: db.group_commits_in_flight,
         writer_queue: db.writer_queue,
+        durability: db.durability,
         ..StoreOptions::default()
     }
 }

@@ -12,6 +12,7 @@ mod each;
 mod recovery;
 mod report;
 mod scenarios;
+mod server;
 mod stats;
 mod workload;
 
@@ -23,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use client::Client;
 use driver::{Limit, Mode};
-use report::{Line, Report};
+use report::{Line, Ratio, Report};
 use workload::Workload;
 
 #[derive(Parser)]
@@ -47,7 +48,7 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
     Create,
     Process,
@@ -59,7 +60,7 @@ enum Scenario {
     Recovery,
 }
 
-#[derive(clap::Args)]
+#[derive(Clone, clap::Args)]
 struct RunArgs {
     scenario: Scenario,
     #[arg(long, default_value = "http://127.0.0.1:8000")]
@@ -88,11 +89,11 @@ struct RunArgs {
     /// The server's throttle interval, for the `hot` check.
     #[arg(long, default_value_t = 1000)]
     interval_ms: u64,
-    /// `recovery`: the server binary to start (and kill, and start again).
+    /// `recovery`, `--compare`: the server binary to start (and stop, and start again).
     #[arg(long)]
     server_bin: Option<String>,
-    /// `recovery`: the database the started server uses.
-    #[arg(long, default_value = "sqlite://data/loadtest-recovery.db")]
+    /// `recovery`, `--compare`: the database the started server uses.
+    #[arg(long, default_value = "sqlite://data/loadtest.db")]
     database_url: String,
     /// `recovery`: history rows to write before the crash.
     #[arg(long, default_value_t = 1_000_000)]
@@ -100,6 +101,10 @@ struct RunArgs {
     /// Also run the same requests against the baseline, in this run.
     #[arg(long)]
     baseline: bool,
+    /// Start `--server-bin` twice, durable then write-behind, and run the scenario (and
+    /// the baseline) against each: the price of durability, measured back to back.
+    #[arg(long, requires = "server_bin")]
+    compare: bool,
     /// Write the report as JSON here too.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -119,12 +124,89 @@ async fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Run(args) => match run(args).await {
-            Ok(report) if report.problems.is_empty() => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::FAILURE,
-            Err(e) => fail(&e),
-        },
+        Command::Run(args) => {
+            let json = args.json.clone();
+            let report = if args.compare {
+                compare(args).await
+            } else {
+                run(args).await
+            };
+            match report.and_then(|r| publish(&r, json.as_deref()).map(|()| r)) {
+                Ok(report) if report.problems.is_empty() => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::FAILURE,
+                Err(e) => fail(&e),
+            }
+        }
     }
+}
+
+/// Prints the report, and writes it as JSON to `json` when asked.
+fn publish(report: &Report, json: Option<&std::path::Path>) -> Result<(), String> {
+    println!("{}", report.markdown());
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The scenario against a server started in durable mode, then one in write-behind
+/// mode, each with its own baseline run right after it when `--baseline` is given.
+async fn compare(args: RunArgs) -> Result<Report, String> {
+    if args.scenario == Scenario::Recovery {
+        return Err("--compare runs the load scenarios, not recovery".into());
+    }
+    let bin = args
+        .server_bin
+        .clone()
+        .ok_or("--compare needs --server-bin")?;
+    // The throttle stays out of the way except where it is what `hot` measures.
+    let interval = match args.scenario {
+        Scenario::Hot => args.interval_ms.to_string(),
+        _ => "0".to_owned(),
+    };
+    let mut merged: Option<Report> = None;
+    let mut throughput = Vec::new();
+    for (label, durability) in [("durable", "durable"), ("write-behind", "write_behind")] {
+        eprintln!("starting {bin} ({label})…");
+        let settings = [
+            ("IDENTITY_OS_DATABASE__DURABILITY", durability),
+            ("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", interval.as_str()),
+        ];
+        let server = server::launch(&bin, &args.database_url, &args.key, &settings).await?;
+        let mut report = run(RunArgs {
+            target: server.base.clone(),
+            compare: false,
+            ..args.clone()
+        })
+        .await?;
+        drop(server);
+        throughput.push(report.lines.first().map_or(0.0, |l| l.per_second));
+        for line in &mut report.lines {
+            line.target = format!("{label}: {}", line.target);
+        }
+        for ratio in &mut report.ratios {
+            ratio.of = format!("{label} / baseline");
+        }
+        merged = Some(match merged {
+            None => report,
+            Some(mut all) => {
+                all.lines.append(&mut report.lines);
+                all.ratios.append(&mut report.ratios);
+                all.checks.append(&mut report.checks);
+                all.problems.append(&mut report.problems);
+                all
+            }
+        });
+    }
+    let mut report = merged.ok_or("nothing ran")?;
+    if let [durable, behind] = throughput[..] {
+        report.ratios.push(Ratio {
+            of: "write-behind / durable".into(),
+            value: behind / durable.max(1e-9),
+        });
+    }
+    Ok(report)
 }
 
 fn fail(e: &str) -> ExitCode {
@@ -198,7 +280,7 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         }
     };
     let mut lines = vec![Line::new(&args.target, &ours)];
-    let mut ratio_to_baseline = None;
+    let mut ratios = Vec::new();
     if args.baseline {
         // One more answer, after the checks, to size the baseline's reply like ours.
         let sample = client.send(&work.call(0)).await?;
@@ -206,7 +288,10 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         let base_client = Client::new(&addr, None, args.connections)?;
         let against = Arc::new(baseline::Against(work.clone()));
         let base = driver::run(&base_client, &against, mode, limit).await;
-        ratio_to_baseline = Some(ours.throughput() / base.throughput().max(1e-9));
+        ratios.push(Ratio {
+            of: "/ baseline".into(),
+            value: ours.throughput() / base.throughput().max(1e-9),
+        });
         lines.push(Line::new(
             &format!("baseline ({} B answers)", sample.body.len()),
             &base,
@@ -219,15 +304,10 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
             Mode::Open { rate, .. } => format!("open loop, {rate} req/s"),
         },
         lines,
-        ratio_to_baseline,
+        ratios,
         checks,
         problems,
     };
-    println!("{}", report.markdown());
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
     Ok(report)
 }
 
@@ -271,11 +351,10 @@ async fn recover(args: &RunArgs) -> Result<Report, String> {
         scenario: scenario_name(args.scenario).to_owned(),
         mode: format!("{} connections", args.connections),
         lines: Vec::new(),
-        ratio_to_baseline: None,
+        ratios: Vec::new(),
         checks,
         problems,
     };
-    println!("{}", report.markdown());
     Ok(report)
 }
 

@@ -4,17 +4,15 @@
 //! answers and until every instance serves its state — which must equal what the client
 //! last saw before the crash.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 use crate::client::{Call, Client};
 use crate::each::each;
 use crate::scenarios::batch::Batch;
 use crate::scenarios::create_instances;
+use crate::server::{Launched, launch};
 use crate::workload::{Workload, ok_json};
 
 pub struct Plan {
@@ -38,40 +36,9 @@ pub struct Outcome {
 
 const BATCH: u64 = 100;
 
-/// Starts the server on a free loopback port; returns it and its base URL.
-async fn start(plan: &Plan) -> Result<(Child, String), String> {
-    let mut child = Command::new(&plan.server_bin)
-        .env("IDENTITY_OS_BIND", "127.0.0.1:0")
-        .env("IDENTITY_OS_DATABASE_URL", &plan.database_url)
-        .env("IDENTITY_OS_BOOTSTRAP_KEY", &plan.key)
-        .env("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", "0")
-        .env("IDENTITY_OS_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("start {}: {e}", plan.server_bin))?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let mut lines = BufReader::new(stderr).lines();
-    let address = tokio::time::timeout(Duration::from_secs(120), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("address=").nth(1) {
-                return Some(
-                    rest.split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .ok_or("the server did not report its address")?;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok((child, format!("http://{address}")))
+async fn start(plan: &Plan) -> Result<Launched, String> {
+    let settings = [("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", "0")];
+    launch(&plan.server_bin, &plan.database_url, &plan.key, &settings).await
 }
 
 /// Every instance's snapshot, `connections` requests in flight at a time.
@@ -91,8 +58,8 @@ async fn snapshots(
 }
 
 pub async fn run(plan: &Plan) -> Result<Outcome, String> {
-    let (mut server, base) = start(plan).await?;
-    let client = Client::new(&base, Some(plan.key.clone()), plan.connections)?;
+    let mut server = start(plan).await?;
+    let client = Client::new(&server.base, Some(plan.key.clone()), plan.connections)?;
     let ids = create_instances(&client, plan.instances).await?;
     let filled = Instant::now();
     let batches = plan.history.div_ceil(BATCH);
@@ -110,10 +77,14 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
     let before = snapshots(&client, &ids, plan.connections).await?;
     let resident_read = read.elapsed();
 
-    server.kill().await.map_err(|e| format!("kill: {e}"))?;
+    server
+        .child
+        .kill()
+        .await
+        .map_err(|e| format!("kill: {e}"))?;
     let restarted = Instant::now();
-    let (_server, base) = start(plan).await?;
-    let client = Client::new(&base, Some(plan.key.clone()), plan.connections)?;
+    let server = start(plan).await?;
+    let client = Client::new(&server.base, Some(plan.key.clone()), plan.connections)?;
     loop {
         if let Ok(a) = client.send(&Call::get("/readyz")).await
             && a.status.is_success()

@@ -40,12 +40,20 @@ impl Line {
 }
 
 #[derive(Debug, Serialize)]
+pub struct Ratio {
+    /// What over what, e.g. `durable / baseline`.
+    pub of: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Report {
     pub scenario: String,
     pub mode: String,
     pub lines: Vec<Line>,
-    /// Our throughput over the baseline's, when both ran.
-    pub ratio_to_baseline: Option<f64>,
+    /// Throughput ratios measured in this run: ours over the baseline's (per durability
+    /// mode with `--compare`), and write-behind over durable.
+    pub ratios: Vec<Ratio>,
     pub checks: Vec<String>,
     pub problems: Vec<String>,
 }
@@ -69,8 +77,8 @@ impl Report {
                 l.max_ms
             );
         }
-        if let Some(r) = self.ratio_to_baseline {
-            out += &format!("\nThroughput / baseline (same run): **{r:.2}×**\n");
+        for r in &self.ratios {
+            out += &format!("\nThroughput {} (same run): **{:.2}×**\n", r.of, r.value);
         }
         for l in &self.lines {
             let tags: Vec<String> = l.tags.iter().map(|(t, n)| format!("{t} {n}")).collect();

@@ -48,6 +48,21 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// When [`Store::append`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// Once committed: an acknowledged cycle survives a crash (the default).
+    #[default]
+    Durable,
+    /// Cycle-only appends return once queued for the writer; a crash loses what was
+    /// queued and not yet committed (at most `writer_queue` appends, in practice one
+    /// commit's worth). Appends carrying a snapshot (passivation, shutdown, reset,
+    /// every `snapshot_every` cycles) still wait, so an instance passivated and loaded
+    /// again never reads older state than it wrote. For benchmarks; off by default.
+    WriteBehind,
+}
+
 /// Tuning of the storage layer (`[storage]` in config).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreOptions {
@@ -64,6 +79,8 @@ pub struct StoreOptions {
     pub group_commits_in_flight: usize,
     /// Jobs the writer queues before `append` callers wait (bounded memory).
     pub writer_queue: usize,
+    /// When an append counts as done (`durable` unless asked otherwise).
+    pub durability: Durability,
     /// SQLite: how long a statement waits for the write lock.
     pub sqlite_busy_timeout: Duration,
 }
@@ -77,6 +94,7 @@ impl Default for StoreOptions {
             group_commit_linger: Duration::from_millis(1),
             group_commits_in_flight: 2,
             writer_queue: 16_384,
+            durability: Durability::Durable,
             sqlite_busy_timeout: Duration::from_secs(5),
         }
     }
@@ -123,7 +141,7 @@ impl Store {
     }
 
     /// Appends cycles (and optionally a snapshot) through the group-commit writer;
-    /// returns once they are committed.
+    /// returns once they are committed (or, write-behind, queued: see [`Durability`]).
     pub async fn append(&self, append: Append) -> Result<(), StoreError> {
         self.writer.submit(append).await
     }

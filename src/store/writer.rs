@@ -21,7 +21,7 @@ use crate::timestamp::Timestamp;
 
 use super::records::{CycleRecord, SnapshotRecord};
 use super::rows::signed;
-use super::{Backend, StoreError, StoreOptions, with_pool};
+use super::{Backend, Durability, StoreError, StoreOptions, with_pool};
 
 /// What one actor turn makes durable: its cycles (possibly none) and, every N cycles or
 /// on reset/passivation, a full snapshot.
@@ -35,8 +35,9 @@ pub struct Append {
 }
 
 enum Message {
-    /// Boxed: an append carries a full engine state, the flush marker nothing.
-    Job(Box<Append>, oneshot::Sender<Result<(), StoreError>>),
+    /// Boxed: an append carries a full engine state, the flush marker nothing. Without
+    /// a sender (write-behind) nobody waits for the outcome.
+    Job(Box<Append>, Option<oneshot::Sender<Result<(), StoreError>>>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -48,15 +49,19 @@ const ROWS_PER_STATEMENT: usize = 1000;
 #[derive(Clone)]
 pub(crate) struct WriterHandle {
     tx: mpsc::Sender<Message>,
+    durability: Durability,
 }
 
 impl WriterHandle {
     pub(crate) fn spawn(backend: Backend, o: &StoreOptions) -> WriterHandle {
         let (tx, rx) = mpsc::channel(o.writer_queue.max(1));
         // SQLite takes one writer at a time: parallel commits would only wait on its lock.
-        let commits_in_flight = match backend {
-            Backend::Sqlite(_) => 1,
-            Backend::Postgres(_) => o.group_commits_in_flight.max(1),
+        // Write-behind commits in queue order, one batch at a time: nobody waits between
+        // an instance's appends, so only order keeps a newer snapshot from being
+        // overwritten by an older one.
+        let commits_in_flight = match (&backend, o.durability) {
+            (Backend::Sqlite(_), _) | (_, Durability::WriteBehind) => 1,
+            (Backend::Postgres(_), Durability::Durable) => o.group_commits_in_flight.max(1),
         };
         let writer = Writer {
             backend,
@@ -66,16 +71,29 @@ impl WriterHandle {
             in_flight: Arc::new(Semaphore::new(commits_in_flight)),
         };
         tokio::spawn(writer.run(rx));
-        WriterHandle { tx }
+        WriterHandle {
+            tx,
+            durability: o.durability,
+        }
     }
 
+    /// Queues `append`; waits for its commit unless write-behind lets it go.
     pub(crate) async fn submit(&self, append: Append) -> Result<(), StoreError> {
-        let (done, wait) = oneshot::channel();
+        let behind = self.durability == Durability::WriteBehind && append.snapshot.is_none();
+        let (done, wait) = if behind {
+            (None, None)
+        } else {
+            let (done, wait) = oneshot::channel();
+            (Some(done), Some(wait))
+        };
         self.tx
             .send(Message::Job(Box::new(append), done))
             .await
             .map_err(|_| StoreError::TasksStopped)?;
-        wait.await.map_err(|_| StoreError::TasksStopped)?
+        match wait {
+            Some(wait) => wait.await.map_err(|_| StoreError::TasksStopped)?,
+            None => Ok(()),
+        }
     }
 
     /// Waits until every job queued so far is committed (or failed).
@@ -100,7 +118,26 @@ struct Writer {
     in_flight: Arc<Semaphore>,
 }
 
-type Job = (Box<Append>, oneshot::Sender<Result<(), StoreError>>);
+type Job = (Box<Append>, Option<oneshot::Sender<Result<(), StoreError>>>);
+
+/// Tells a job's waiter (if any) how its commit went; a write-behind job that failed is
+/// lost, which is counted.
+fn answer(
+    append: &Append,
+    done: Option<oneshot::Sender<Result<(), StoreError>>>,
+    result: Result<(), StoreError>,
+) {
+    match done {
+        Some(done) => {
+            let _ = done.send(result);
+        }
+        None if result.is_err() => {
+            metrics::counter!("identity_os_storage_lost_cycles_total")
+                .increment(append.cycles.len() as u64);
+        }
+        None => {}
+    }
+}
 
 impl Writer {
     async fn run(self, mut rx: mpsc::Receiver<Message>) {
@@ -166,8 +203,8 @@ impl Writer {
             Ok(()) => {
                 metrics::counter!("identity_os_storage_batches_total", "result" => "ok")
                     .increment(1);
-                for (_, done) in jobs {
-                    let _ = done.send(Ok(()));
+                for (append, done) in jobs {
+                    answer(&append, done, Ok(()));
                 }
             }
             Err(e) if jobs.len() > 1 && !e.is_unavailable() => {
@@ -177,15 +214,15 @@ impl Writer {
                     if let Err(e) = &alone {
                         tracing::error!(instance = %append.instance_id, error = %e, "history append failed");
                     }
-                    let _ = done.send(alone);
+                    answer(&append, done, alone);
                 }
             }
             Err(e) => {
                 metrics::counter!("identity_os_storage_batches_total", "result" => "error")
                     .increment(1);
                 tracing::error!(error = %e, jobs = jobs.len(), "group commit failed");
-                for (_, done) in jobs {
-                    let _ = done.send(Err(e.clone()));
+                for (append, done) in jobs {
+                    answer(&append, done, Err(e.clone()));
                 }
             }
         }

@@ -50,6 +50,7 @@ on_both_backends!(
     a_submitted_test_is_scored_applied_and_created_from,
     the_openapi_document_lists_every_route,
     the_load_scenarios_pass_their_checks,
+    durable_and_write_behind_compare_back_to_back,
     keys_are_managed_from_the_command_line,
     shutdown_on_sigterm_is_graceful,
     the_server_keeps_serving_past_its_shutdown_deadline,

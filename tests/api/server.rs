@@ -194,6 +194,25 @@ impl TestServer {
         self.base = base;
     }
 
+    /// The database the server uses (to start another server on it).
+    pub fn database_url(&self) -> &str {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "IDENTITY_OS_DATABASE_URL")
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// SIGTERM and wait, keeping the database for another server; `terminate` cleans up.
+    pub async fn stop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+    }
+
     /// SIGTERM, and the exit status.
     pub async fn terminate(mut self) -> Option<i32> {
         if let Some(pid) = self.child.id() {

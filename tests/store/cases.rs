@@ -431,6 +431,36 @@ pub async fn concurrent_appends_leave_no_gaps(store: &Store) {
     }
 }
 
+pub async fn write_behind_keeps_order_and_a_snapshot_waits_for_all_before(store: &Store) {
+    let a = account(store).await;
+    let mut instances = Vec::new();
+    for n in 0..8 {
+        instances.push(Driven::create(store, &a, &format!("behind-{n}"), n).await);
+    }
+    // Cycle-only appends are only queued: send many without waiting for commits.
+    for turn in 0..40i64 {
+        for inst in &mut instances {
+            let cycles = inst.step(&[(Mode::ALL[(turn % 7) as usize], 0.6)], turn);
+            ok(store.append(inst.append(cycles, None)).await);
+        }
+    }
+    // A snapshot waits for its commit, and batches commit in queue order: once it is
+    // back, everything queued before it is in the database.
+    let last = &mut instances[7];
+    let snapshot = last.snapshot(40);
+    ok(store.append(last.append(Vec::new(), Some(snapshot))).await);
+    for inst in &instances {
+        let history = ok(store.history_page(&inst.id, page(100, 0)).await);
+        assert_eq!(history.total, 40, "{}", inst.id);
+        let loaded = ok(store.load(&inst.id).await);
+        let mut state = loaded.snapshot.state;
+        for e in &loaded.tail {
+            ENGINE.step(&mut state, e.observation, Dt::from_secs(e.dt));
+        }
+        assert_eq!(state, inst.state);
+    }
+}
+
 pub async fn drift_events_and_history_page_newest_first(store: &Store) {
     let a = account(store).await;
     let mut inst = Driven::create(store, &a, "drift", 0).await;

@@ -28,9 +28,13 @@ pub fn options() -> StoreOptions {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
+        TestDb::sqlite_with(&options()).await
+    }
+
+    pub async fn sqlite_with(options: &StoreOptions) -> TestDb {
         let dir = std::env::temp_dir().join(format!("identity-os-test-{}", unique_suffix()));
         let url = format!("sqlite://{}/store.db", dir.display());
-        let store = Store::open(&url, &options())
+        let store = Store::open(&url, options)
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
         TestDb {
@@ -40,6 +44,10 @@ impl TestDb {
     }
 
     pub async fn postgres() -> TestDb {
+        TestDb::postgres_with(&options()).await
+    }
+
+    pub async fn postgres_with(options: &StoreOptions) -> TestDb {
         let admin_url = std::env::var("IDOS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
             panic!(
                 "IDOS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
@@ -50,7 +58,7 @@ impl TestDb {
         admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-        let store = Store::open(&url, &options())
+        let store = Store::open(&url, options)
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
         TestDb {

@@ -46,3 +46,30 @@ conformance!(
     keys_are_found_by_hash_until_revoked,
     migrations_are_idempotent,
 );
+
+/// Write-behind mode (benchmarks only): answers before the commit, loses nothing that a
+/// later snapshot-carrying append or `close` waited for.
+mod write_behind {
+    use identity_os::store::{Durability, StoreOptions};
+
+    fn options() -> StoreOptions {
+        StoreOptions {
+            durability: Durability::WriteBehind,
+            ..super::harness::options()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = super::harness::TestDb::sqlite_with(&options()).await;
+        super::cases::write_behind_keeps_order_and_a_snapshot_waits_for_all_before(&db.store).await;
+        db.drop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let db = super::harness::TestDb::postgres_with(&options()).await;
+        super::cases::write_behind_keeps_order_and_a_snapshot_waits_for_all_before(&db.store).await;
+        db.drop().await;
+    }
+}

@@ -97,3 +97,43 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
     assert!(!out.status.success());
     server.terminate().await;
 }
+
+/// `--compare` starts the server itself, durable then write-behind, on the same
+/// database, and quotes each against the baseline and the two against each other.
+pub async fn durable_and_write_behind_compare_back_to_back(db: Db) {
+    let mut server = TestServer::start(db, &[]).await;
+    server.stop().await;
+    let out = Command::new(loadtest_binary())
+        .args(["run", "process", "--compare", "--baseline"])
+        .args(["--server-bin", env!("CARGO_BIN_EXE_identity-os")])
+        .args(["--database-url", server.database_url(), "--key", KEY])
+        .args([
+            "--requests",
+            "200",
+            "--instances",
+            "10",
+            "--connections",
+            "8",
+        ])
+        .args(["--duration-secs", "5"])
+        .output()
+        .unwrap_or_else(|e| panic!("run loadtest: {e}"));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    for quoted in [
+        "Throughput durable / baseline (same run)",
+        "Throughput write-behind / baseline (same run)",
+        "Throughput write-behind / durable (same run)",
+    ] {
+        assert!(report.contains(quoted), "{quoted}: {report}");
+    }
+    // Every answer of both runs passed the scenario's checks, and both made cycles.
+    assert_eq!(report.matches("| durable: http").count(), 1, "{report}");
+    assert_eq!(
+        report.matches("| write-behind: http").count(),
+        1,
+        "{report}"
+    );
+    assert!(!report.contains("FAILED"), "{report}");
+    server.terminate().await;
+}

@@ -28,7 +28,9 @@ pub use instances::{
 };
 pub use keys::keys_are_managed_from_the_command_line;
 pub use limits::{bad_input_is_refused_with_the_field_named, rate_limits_and_quotas_answer_429};
-pub use loadtest::the_load_scenarios_pass_their_checks;
+pub use loadtest::{
+    durable_and_write_behind_compare_back_to_back, the_load_scenarios_pass_their_checks,
+};
 pub use openapi::the_openapi_document_lists_every_route;
 pub use ops::{
     operations_routes_answer, shutdown_on_sigterm_is_graceful,

@@ -1,0 +1,62 @@
+//! Starting the Identity OS server under test (`--server-bin`) on a free loopback port:
+//! for `recovery`, which kills and restarts it, and for `--compare`, which runs it once
+//! per durability mode.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A started server; it is killed when dropped.
+pub struct Launched {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+/// Starts `bin` on `database_url` with bootstrap key `key` and extra `IDENTITY_OS_*`
+/// settings, and waits until it reports its address.
+pub async fn launch(
+    bin: &str,
+    database_url: &str,
+    key: &str,
+    settings: &[(&str, &str)],
+) -> Result<Launched, String> {
+    let mut child = Command::new(bin)
+        .env("IDENTITY_OS_BIND", "127.0.0.1:0")
+        .env("IDENTITY_OS_DATABASE_URL", database_url)
+        .env("IDENTITY_OS_BOOTSTRAP_KEY", key)
+        .env("IDENTITY_OS_LOG", "info")
+        .envs(settings.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("start {bin}: {e}"))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let address = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("address=").nth(1) {
+                return Some(
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("the server did not report its address")?;
+    // Keep draining its log so that it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Launched {
+        child,
+        base: format!("http://{address}"),
+    })
+}
