@@ -44,10 +44,7 @@ pub fn is_well_formed(key: &str) -> bool {
 
 /// Lowercase hex SHA-256 of the whole key: what the database stores and looks up.
 pub fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(key.as_bytes()))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ fn random_hex() -> String {
     let mut bytes = [0u8; 8];
     // The OS random source failing is not recoverable; a zeroed id would collide.
     getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("OS random source failed: {e}"));
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&bytes)
 }
 
 /// The longest prefix (`snap_`, `inst_`, `acct_`) plus 16 hex digits.

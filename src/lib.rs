@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod hex;
 pub mod http;
 pub mod ids;
 pub mod instance;

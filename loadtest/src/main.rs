@@ -80,7 +80,8 @@ struct RunArgs {
     /// …or after this long.
     #[arg(long, default_value_t = 10)]
     duration_secs: u64,
-    /// Instances to spread the load over (created before the run, not measured).
+    /// Instances to spread the load over (created, and read once so that they are
+    /// resident, before the run; not measured).
     #[arg(long, default_value_t = 100)]
     instances: usize,
     /// Observations per batch (`batch`).
@@ -226,6 +227,9 @@ async fn run(args: RunArgs) -> Result<Report, String> {
     };
     eprintln!("preparing {needs} instances…");
     let ids = scenarios::create_instances(&client, needs).await?;
+    if args.scenario != Scenario::Activation {
+        scenarios::warm(&client, &ids).await?;
+    }
     match args.scenario {
         Scenario::Create => measure(&args, &client, scenarios::create::Create).await,
         Scenario::Process => measure(&args, &client, scenarios::process::Process { ids }).await,

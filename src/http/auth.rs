@@ -6,12 +6,13 @@
 //! time. Unknown keys are not cached: a flood of made-up keys costs one indexed lookup
 //! each and fills no memory.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
 
 use crate::api_key;
@@ -25,7 +26,8 @@ use super::error::ApiError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: AccountId,
-    pub plan: String,
+    /// Shared: the account is cloned into every request's extensions.
+    pub plan: Arc<str>,
 }
 
 /// How long a resolved key is trusted before it is looked up again.
@@ -66,7 +68,7 @@ impl Authenticator {
             .ok_or_else(ApiError::unauthorized)?;
         let account = Account {
             id: record.account_id,
-            plan: record.plan,
+            plan: record.plan.into(),
         };
         if self.cache.len() >= CACHE_MAX {
             self.cache.clear();
@@ -76,8 +78,11 @@ impl Authenticator {
     }
 }
 
-/// Middleware of every `/v1` route: authenticates and attaches the [`Account`].
-pub async fn require_account(
+/// Middleware of every API route (both dialects): authenticates, attaches the
+/// [`Account`], admits the request under the account's rate limit, and adds the
+/// rate-limit headers to the answer. One middleware, not two: each `from_fn` layer costs
+/// a service clone and a boxed future per request.
+pub async fn admit(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
@@ -87,6 +92,18 @@ pub async fn require_account(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let account = state.auth.authenticate(authorization).await?;
+    let admitted = state.rate_limits.check(&account);
     req.extensions_mut().insert(account);
-    Ok(next.run(req).await)
+    match admitted {
+        Ok(status) => {
+            let mut response = next.run(req).await;
+            status.set_headers(&mut response);
+            Ok(response)
+        }
+        Err((e, status)) => {
+            let mut response = e.into_response();
+            status.set_headers(&mut response);
+            Ok(response)
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The HTTP API (`../shared/spec/API.md`) on axum.
 //!
-//! A request passes: request id → metrics → (for `/sdk`) the SDK's wire rules → (for
-//! `/v1` and `/sdk/v1`) authentication → rate limit → handler. Handlers parse input into
+//! A request passes: request id → metrics (and, for `/sdk`, the SDK's wire rules on the
+//! way out) → (for `/v1` and `/sdk/v1`) authentication and rate limit → handler. Handlers parse input into
 //! domain types at the edge (`extract.rs`), call the store or the instance runtime, and
 //! answer `{"data": …}` or the error envelope; `sdk/` answers the same operations in the
 //! Python SDK's shapes.
@@ -115,7 +115,6 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::Extension(BodyLimit(max_body)))
-        .layer(axum::middleware::from_fn(sdk::wire::translate))
         .layer(axum::middleware::from_fn(observe::record))
         .layer(observe::request_id_layers())
         .with_state(state)
@@ -123,13 +122,8 @@ pub fn router(state: AppState) -> Router {
 
 /// `routes` behind authentication and the account's rate limit (both dialects).
 fn guarded(routes: OpenApiRouter<AppState>, state: &AppState) -> OpenApiRouter<AppState> {
-    routes
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_rate,
-        ))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_account,
-        ))
+    routes.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::admit,
+    ))
 }

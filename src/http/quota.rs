@@ -61,7 +61,7 @@ impl Quotas {
         cycles: u64,
         now: Timestamp,
     ) -> Result<Option<Reservation>, ApiError> {
-        let Some(&limit) = self.limits.get(&account.plan) else {
+        let Some(&limit) = self.limits.get(&*account.plan) else {
             return Ok(None);
         };
         let month = now.month();
@@ -88,7 +88,7 @@ impl Quotas {
         account: &Account,
         now: Timestamp,
     ) -> Result<Option<Standing>, ApiError> {
-        let Some(&limit) = self.limits.get(&account.plan) else {
+        let Some(&limit) = self.limits.get(&*account.plan) else {
             return Ok(None);
         };
         let month = now.month();

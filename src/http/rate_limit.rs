@@ -12,10 +12,8 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
-use axum::extract::{Request, State};
 use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -24,7 +22,6 @@ use governor::{Quota, RateLimiter};
 use crate::config::PlanConfig;
 use crate::ids::AccountId;
 
-use super::AppState;
 use super::auth::Account;
 use super::error::ApiError;
 
@@ -64,9 +61,9 @@ impl RateLimits {
         }
     }
 
-    /// Admits one request of `account` or answers 429.
-    pub fn check(&self, account: &Account) -> Result<RateStatus, ApiError> {
-        let Some((limit, limiter)) = self.plans.get(&account.plan) else {
+    /// Admits one request of `account`, or answers 429 (with the headers' figures).
+    pub fn check(&self, account: &Account) -> Result<RateStatus, (ApiError, RateStatus)> {
+        let Some((limit, limiter)) = self.plans.get(&*account.plan) else {
             return Ok(RateStatus {
                 limit: u32::MAX,
                 remaining: u32::MAX,
@@ -80,8 +77,12 @@ impl RateLimits {
             Err(not_until) => {
                 metrics::counter!("identity_os_rate_limited_total").increment(1);
                 let wait = not_until.wait_time_from(self.clock.now());
-                Err(ApiError::rate_limited(
-                    wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                Err((
+                    ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+                    RateStatus {
+                        limit: *limit,
+                        remaining: 0,
+                    },
                 ))
             }
         }
@@ -96,34 +97,13 @@ impl RateLimits {
     }
 }
 
-/// Middleware after authentication: admits the request and adds the headers.
-pub async fn limit_rate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(account) = req.extensions().get::<Account>().cloned() else {
-        return ApiError::unauthorized().into_response();
-    };
-    match state.rate_limits.check(&account) {
-        Ok(status) => {
-            let mut response = next.run(req).await;
-            set_headers(&mut response, status.limit, status.remaining);
-            response
-        }
-        Err(e) => {
-            let limit = state
-                .rate_limits
-                .plans
-                .get(&account.plan)
-                .map_or(u32::MAX, |p| p.0);
-            let mut response = e.into_response();
-            set_headers(&mut response, limit, 0);
-            response
-        }
+impl RateStatus {
+    /// `X-RateLimit-Limit` and `X-RateLimit-Remaining`.
+    pub fn set_headers(self, response: &mut Response) {
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from(self.remaining));
     }
-}
-
-fn set_headers(response: &mut Response, limit: u32, remaining: u32) {
-    let headers = response.headers_mut();
-    headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
 }
 
 #[cfg(test)]
@@ -162,7 +142,7 @@ mod tests {
             .check(&a)
             .map(|_| ())
             .err()
-            .unwrap_or_else(ApiError::internal);
+            .map_or_else(ApiError::internal, |(e, _)| e);
         assert_eq!(refused.code, "rate_limit_exceeded");
         assert!(matches!(refused.retry_after, Some(1..=60)));
         assert_eq!(limits.check(&b).map(|s| (s.limit, s.remaining)), Ok((3, 2)));

@@ -47,6 +47,18 @@ pub async fn create_instances(client: &Client, count: usize) -> Result<Vec<Strin
     .await
 }
 
+/// Reads every instance once, so that the measured run finds them resident: first
+/// activations are what the `activation` scenario measures, not steady load.
+pub async fn warm(client: &Client, ids: &[String]) -> Result<(), String> {
+    each(ids, 64, |id| {
+        let client = client.clone();
+        let call = Call::get(format!("/v1/instances/{id}/snapshot"));
+        async move { crate::workload::ok_json(&client.send(&call).await?, 200).map(|_| ()) }
+    })
+    .await
+    .map(|_| ())
+}
+
 /// Checks a cycle answer (`process`, or one state of a batch): a snapshot with a cycle,
 /// and a contract whose allowed and forbidden actions do not overlap.
 pub fn check_cycle(data: &Value) -> Result<(), String> {

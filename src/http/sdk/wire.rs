@@ -35,12 +35,15 @@ pub struct SdkError<'a> {
     retry_after: Option<u64>,
 }
 
-/// Middleware over the whole application: translates responses under [`PREFIX`].
-pub async fn translate(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with(PREFIX) {
-        return next.run(req).await;
-    }
-    let mut response = next.run(req).await;
+/// Whether a request path belongs to the dialect.
+pub fn is_sdk_path(path: &str) -> bool {
+    path.starts_with(PREFIX)
+}
+
+/// Makes any response to an `/sdk/` request the SDK's: called by the outermost
+/// middleware (`observe::record`), so that auth failures, fallbacks and rejections are
+/// covered too.
+pub fn translate(mut response: Response) -> Response {
     if let Some(error) = response.extensions_mut().remove::<ApiError>() {
         response = rerender(response, &error);
     }
