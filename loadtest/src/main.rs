@@ -175,12 +175,25 @@ async fn compare(args: RunArgs) -> Result<Report, String> {
             ("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", interval.as_str()),
         ];
         let server = server::launch(&bin, &args.database_url, &args.key, &settings).await?;
+        let cpu_before = server.cpu_time();
         let mut report = run(RunArgs {
             target: server.base.clone(),
             compare: false,
             ..args.clone()
         })
         .await?;
+        // Measured around the whole run: setting up the instances is included, and the
+        // baseline (which runs in this process) is not.
+        if let (Some(before), Some(after), Some(line)) =
+            (cpu_before, server.cpu_time(), report.lines.first())
+            && line.answered > 0
+        {
+            let per_answer = (after - before).as_secs_f64() * 1e6 / line.answered as f64;
+            report.checks.push(format!(
+                "{label}: the server used {per_answer:.0} µs of CPU per answer (/proc, \
+                 instance setup included)"
+            ));
+        }
         drop(server);
         throughput.push(report.lines.first().map_or(0.0, |l| l.per_second));
         for line in &mut report.lines {
