@@ -202,19 +202,9 @@ impl TestServer {
             .map_or("", |(_, v)| v.as_str())
     }
 
-    /// SIGTERM and wait, keeping the database for another server; `terminate` cleans up.
-    pub async fn stop(&mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .arg("-TERM")
-                .arg(pid.to_string())
-                .status();
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
-    }
-
-    /// SIGTERM, and the exit status.
-    pub async fn terminate(mut self) -> Option<i32> {
+    /// SIGTERM and wait, keeping the database for another server (`terminate` cleans
+    /// up); the exit status.
+    pub async fn stop(&mut self) -> Option<i32> {
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill")
                 .arg("-TERM")
@@ -222,7 +212,12 @@ impl TestServer {
                 .status();
         }
         let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
-        let code = status.ok().and_then(Result::ok).and_then(|s| s.code());
+        status.ok().and_then(Result::ok).and_then(|s| s.code())
+    }
+
+    /// SIGTERM, and the exit status.
+    pub async fn terminate(mut self) -> Option<i32> {
+        let code = self.stop().await;
         self.cleanup().await;
         code
     }
