@@ -55,4 +55,5 @@ on_both_backends!(
     shutdown_on_sigterm_is_graceful,
     the_server_keeps_serving_past_its_shutdown_deadline,
     the_python_sdk_runs_unmodified,
+    sdk_failures_use_the_sdk_error_shape,
 );

@@ -40,4 +40,4 @@ pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
     the_questionnaire_is_served,
 };
-pub use sdk::the_python_sdk_runs_unmodified;
+pub use sdk::{sdk_failures_use_the_sdk_error_shape, the_python_sdk_runs_unmodified};

@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::server::{Db, KEY, TestServer};
+use hyper::{Method, StatusCode};
+
+use crate::server::{Db, KEY, Reply, TestServer};
 
 fn python() -> PathBuf {
     let path = std::env::var_os("IDOS_SDK_PYTHON").map_or_else(
@@ -72,5 +74,59 @@ pub async fn the_python_sdk_runs_unmodified(db: Db) {
         out.status.success() && stdout.contains(": OK"),
         "the SDK client failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
+    server.terminate().await;
+}
+
+/// Failures the SDK itself cannot provoke still reach an `/sdk` client in its shape:
+/// `{error: <message>, code}`, 422 for invalid input, and `Connection: close` always.
+pub async fn sdk_failures_use_the_sdk_error_shape(db: Db) {
+    let server = TestServer::start(db, &[("IDENTITY_OS_SERVER__MAX_BODY_BYTES", "1024")]).await;
+    let sdk_error = |r: &Reply, status: StatusCode, code: &str| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(r.body["code"], code, "{}", r.body);
+        assert!(
+            r.body["error"].as_str().is_some_and(|m| m.len() > 10),
+            "{}",
+            r.body
+        );
+        assert!(r.body.get("message").is_none(), "{}", r.body);
+        assert_eq!(
+            r.headers.get("connection").and_then(|v| v.to_str().ok()),
+            Some("close")
+        );
+    };
+    let r = server.get("/sdk/v1/no/such/route").await;
+    sdk_error(&r, StatusCode::NOT_FOUND, "not_found");
+    let r = server
+        .call(Method::DELETE, "/sdk/v1/personas", Some(KEY), None)
+        .await;
+    sdk_error(&r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    let r = server
+        .call(Method::GET, "/sdk/v1/personas", None, None)
+        .await;
+    sdk_error(&r, StatusCode::UNAUTHORIZED, "unauthorized");
+    let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(2000));
+    let r = server.post("/sdk/v1/instances", &big).await;
+    sdk_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let r = server.post("/sdk/v1/instances", "{").await;
+    sdk_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    let r = server
+        .post("/sdk/v1/instances", r#"{"name":"a","colour":1}"#)
+        .await;
+    sdk_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_eq!(r.body["details"]["field"], "colour");
+    let r = server.get("/sdk/v1/instances?limit=101").await;
+    sdk_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_eq!(r.body["details"]["field"], "limit");
+    // A request that fails leaves nothing behind.
+    let r = server.get("/sdk/v1/instances").await;
+    assert_eq!(
+        (r.status, r.body["total"].as_u64()),
+        (StatusCode::OK, Some(0))
+    );
+    // `/v1` keeps its own envelope and its connections.
+    let r = server.get("/v1/no/such/route").await;
+    assert_eq!(r.body["error"], "not_found");
+    assert!(r.headers.get("connection").is_none());
     server.terminate().await;
 }
