@@ -121,7 +121,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     });
     let graceful = shutdown.clone();
     let mut served = std::pin::pin!(
-        axum::serve(listener, app)
+        axum::serve(listener, axum::ServiceExt::into_make_service(app))
             .with_graceful_shutdown(async move { graceful.wait().await })
             .into_future()
     );

@@ -25,7 +25,8 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Html;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use tower::ServiceBuilder;
 use metrics_exporter_prometheus::PrometheusHandle;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -72,9 +73,19 @@ pub struct Services {
     pub instances: routes::calls::Instances,
 }
 
-/// The whole application: `/v1` behind auth and rate limits, operations routes beside,
-/// the OpenAPI document, and its pages when `docs_enabled`.
-pub fn router(state: AppState) -> Router {
+/// The whole application: `/v1` and `/sdk/v1` behind auth and rate limits, operations
+/// routes beside, the OpenAPI document, and its pages when `docs_enabled`.
+pub fn router(
+    state: AppState,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
++ Send
++ Sync
++ 'static {
     use routes::{engine_ops, instances, lifecycle, ops, personas, questionnaire};
     let max_body = state.config.server.max_body_bytes;
     let v1 = OpenApiRouter::new()
@@ -110,14 +121,20 @@ pub fn router(state: AppState) -> Router {
             .route("/redoc", get(move || async move { page }));
     }
     let document = Json(document);
-    app.route("/openapi.json", get(move || async move { document }))
+    let app = app
+        .route("/openapi.json", get(move || async move { document }))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::Extension(BodyLimit(max_body)))
+        // Inside the router: it needs the matched route's template.
         .layer(axum::middleware::from_fn(observe::record))
+        .with_state(state);
+    // Around the router, once: `Router::layer` wraps every route, which costs a boxed
+    // service clone per layer per request; these need nothing from routing.
+    ServiceBuilder::new()
         .layer(observe::request_id_layers())
-        .with_state(state)
+        .layer(axum::Extension(BodyLimit(max_body)))
+        .layer(DefaultBodyLimit::max(max_body))
+        .service(app)
 }
 
 /// `routes` behind authentication and the account's rate limit (both dialects).
