@@ -22,12 +22,12 @@ pub mod shutdown;
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Html;
 use axum::routing::get;
-use axum::Json;
-use tower::ServiceBuilder;
 use metrics_exporter_prometheus::PrometheusHandle;
+use tower::ServiceBuilder;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
