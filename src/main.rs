@@ -8,11 +8,6 @@ use identity_os::cli::{Cli, Command};
 use identity_os::config::{Config, Sources};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc: glibc's allocator spent ≈ 25 % of the server's CPU under load (arena locks
-/// between worker threads, `malloc_consolidate`); see BENCHMARKS.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(&Sources::from_process()) {

@@ -34,7 +34,9 @@ pub enum Command {
     /// Take a personality test's profile as the new state (recorded like a reset).
     Adopt {
         account: AccountId,
-        profile: Profile,
+        /// Boxed: the largest variant sizes every command, and commands sit in every
+        /// resident actor's task (inline it cost ≈ 150 bytes per resident instance).
+        profile: Box<Profile>,
     },
     SetStopped {
         account: AccountId,
@@ -136,7 +138,7 @@ impl Entity for Instance {
                 (vec![self.current()], Some(append), false)
             }
             Command::Adopt { profile, .. } => {
-                let append = self.adopt(profile);
+                let append = self.adopt(*profile);
                 (vec![self.current()], Some(append), false)
             }
             Command::SetStopped { stopped, .. } => {

@@ -82,7 +82,8 @@ impl Store {
     }
 
     /// Creation and last-change times of a live instance of `account`: one primary-key
-    /// lookup, for reads that take the state itself from the instance's actor.
+    /// lookup, for reads that take the state itself from the instance's actor and for
+    /// ownership checks (`NotFound` otherwise).
     pub async fn instance_times(
         &self,
         account: &AccountId,

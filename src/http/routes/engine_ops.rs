@@ -54,10 +54,13 @@ pub(crate) async fn process_inputs(
 }
 
 pub(crate) fn first(mut views: Vec<CycleView>) -> Result<CycleView, ApiError> {
-    views.pop().ok_or_else(|| {
-        tracing::error!("an instance answered without a state");
-        ApiError::internal()
-    })
+    views.pop().ok_or_else(no_state)
+}
+
+/// An instance's reply without a state: a bug.
+pub(crate) fn no_state() -> ApiError {
+    tracing::error!("an instance answered without a state");
+    ApiError::internal()
 }
 
 #[utoipa::path(
@@ -304,7 +307,8 @@ pub(crate) async fn history_of(
     id: &InstanceId,
     page: Page,
 ) -> Result<Paged<HistoryEntry>, ApiError> {
-    state.store.get_instance(&account.id, id).await?;
+    // Ownership only: the primary-key lookup, not the instance query with its summary.
+    state.store.instance_times(&account.id, id).await?;
     Ok(state.store.history_page(id, page).await?)
 }
 
@@ -316,6 +320,7 @@ pub(crate) async fn drift_of(
     page: Page,
     level: Option<DriftLevel>,
 ) -> Result<Paged<DriftEvent>, ApiError> {
-    state.store.get_instance(&account.id, id).await?;
+    // Ownership only: the primary-key lookup, not the instance query with its summary.
+    state.store.instance_times(&account.id, id).await?;
     Ok(state.store.drift_page(id, page, level).await?)
 }

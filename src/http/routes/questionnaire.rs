@@ -133,7 +133,7 @@ pub(crate) async fn apply_submission(
         Target::Apply(id) => {
             let command = Command::Adopt {
                 account: account.id.clone(),
-                profile,
+                profile: Box::new(profile),
             };
             let reply = call(state, id, command).await?;
             let cycle_count = reply.cycle_count;

@@ -15,7 +15,7 @@ use crate::http::extract::{ApiJson, ApiQuery, instance_id};
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::calls::{call, read};
 use crate::http::routes::engine_ops::{
-    ResetIn, drift_of, first, history_of, process_inputs, reset_instance,
+    ResetIn, drift_of, first, history_of, no_state, process_inputs, reset_instance,
 };
 use crate::http::sdk::records::{DriftEventRecord, ObservationRecord, SdkPage};
 use crate::http::sdk::state::{ProcessResult, SdkContract, SdkSnapshot, parse_drift_level};
@@ -43,10 +43,7 @@ pub async fn process(
     let input = body.into_input("", Offsets::UtcIfMissing)?;
     let reply = process_inputs(&state, &account, &id, vec![input], false).await?;
     let result = ProcessResult::all(reply, Timestamp::now()).pop();
-    result.map(Json).ok_or_else(|| {
-        tracing::error!("an instance answered without a state");
-        ApiError::internal()
-    })
+    result.map(Json).ok_or_else(no_state)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
