@@ -9,11 +9,11 @@ use crate::engine::{Engine, EngineVersion};
 use crate::ids::{AccountId, InstanceId, SnapshotId};
 use crate::timestamp::Timestamp;
 
+use super::commit::UPSERT_SNAPSHOT;
 use super::records::{
     InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, SortKey, StoredInstance,
 };
 use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
-use super::writer::UPSERT_SNAPSHOT;
 use super::{Store, StoreError, micros, with_pool};
 
 const LIVE: &str = "i.deleted_at IS NULL";

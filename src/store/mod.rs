@@ -1,9 +1,11 @@
 //! Storage: PostgreSQL or an embedded SQLite file, behind one `Store`.
 //!
-//! The two backends share every statement: SQL is written once in portable form (`$n`
-//! placeholders, BIGINT times, TEXT JSON) and [`with_pool!`] compiles each query for the
-//! concrete pool of the backend in use, so there is no second copy of any query to drift
-//! apart, and no `sqlx::Any` type erasure. What differs between the backends (connection
+//! The two backends share every statement but one: SQL is written once in portable form
+//! (`$n` placeholders, BIGINT times, TEXT JSON) and [`with_pool!`] compiles each query
+//! for the concrete pool of the backend in use, so there is no second copy of a query to
+//! drift apart, and no `sqlx::Any` type erasure. The exception is the hot path's group
+//! commit, which PostgreSQL takes as one array-bound statement (`commit.rs`); the
+//! conformance suite runs it on both backends like everything else. What differs between the backends (connection
 //! options, SQLite's pragmas) lives in `backend.rs`. The shared conformance suite in
 //! `tests/store/` runs every behaviour against both.
 //!
@@ -13,6 +15,7 @@
 //! the history after it, in batches across concurrent activations (`loader.rs`).
 
 mod backend;
+mod commit;
 mod error;
 mod instances;
 mod keys;

@@ -3,25 +3,22 @@
 //!
 //! Every actor hands its turn's history rows here and waits for the commit before it
 //! replies (durability: a 200 means committed). Jobs that arrive while a commit is in
-//! flight, or within the linger time, share the next transaction: one multi-row INSERT
-//! per table and one fsync for all of them. A single writer is also what SQLite needs
-//! (one writer at a time). If a shared transaction fails for a reason other than the
-//! database being unreachable, its jobs are retried one by one, so one instance's bad
-//! write fails only that instance's request.
+//! flight, or within the linger time, share the next transaction (`commit.rs`) and one
+//! fsync. A single writer is also what SQLite needs (one writer at a time). If a shared
+//! transaction fails for a reason other than the database being unreachable, its jobs
+//! are retried one by one, so one instance's bad write fails only that instance's
+//! request.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sqlx::QueryBuilder;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::ids::{AccountId, InstanceId, SnapshotId};
-use crate::timestamp::Timestamp;
+use crate::ids::{AccountId, InstanceId};
 
+use super::commit::commit;
 use super::records::{CycleRecord, SnapshotRecord};
-use super::rows::signed;
-use super::{Backend, Durability, StoreError, StoreOptions, with_pool};
+use super::{Backend, Durability, StoreError, StoreOptions};
 
 /// What one actor turn makes durable: its cycles (possibly none) and, every N cycles or
 /// on reset/passivation, a full snapshot.
@@ -41,10 +38,6 @@ enum Message {
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
-
-/// Rows per INSERT statement: well under both backends' bind-parameter limits
-/// (13 columns × 1 000 = 13 000; SQLite allows 32 766, PostgreSQL 65 535).
-const ROWS_PER_STATEMENT: usize = 1000;
 
 #[derive(Clone)]
 pub(crate) struct WriterHandle {
@@ -228,126 +221,3 @@ impl Writer {
         }
     }
 }
-
-/// One transaction for all `appends`: history rows, drift events, usage counters and
-/// snapshots.
-async fn commit(backend: &Backend, appends: &[&Append]) -> Result<(), StoreError> {
-    let cycles: Vec<(&InstanceId, &CycleRecord)> = appends
-        .iter()
-        .flat_map(|a| a.cycles.iter().map(move |c| (&a.instance_id, c)))
-        .collect();
-    let drifts = cycles
-        .iter()
-        .filter_map(|(id, c)| c.drift.as_ref().map(|d| (*id, *c, d)))
-        .map(|(id, c, d)| {
-            let affected = serde_json::to_string(&d.affected_modes)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok((id, c, d, affected))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let mut usage: BTreeMap<(&AccountId, String), i64> = BTreeMap::new();
-    for a in appends {
-        if let Some(first) = a.cycles.first() {
-            let billed = i64::try_from(a.cycles.len()).unwrap_or(i64::MAX);
-            *usage
-                .entry((&a.account_id, first.entry.recorded_at.month()))
-                .or_default() += billed;
-        }
-    }
-    // The newest snapshot per instance: one row each (an upsert may touch a row once).
-    let mut snapshots: BTreeMap<&InstanceId, &SnapshotRecord> = BTreeMap::new();
-    for a in appends {
-        if let Some(s) = &a.snapshot {
-            snapshots.insert(&a.instance_id, s);
-        }
-    }
-    let written_at = Timestamp::now().as_micros();
-    let states = snapshots
-        .values()
-        .map(|s| serde_json::to_string(&s.state).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    with_pool!(backend, |pool| {
-        let mut tx = pool.begin().await?;
-        for chunk in cycles.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt, \
-                 context, observed_at, recorded_at, energy_level, stress_state, stability_index) ",
-            );
-            q.push_values(chunk, |mut b, (id, c)| {
-                let e = &c.entry;
-                b.push_bind(id.as_str())
-                    .push_bind(signed(e.seq))
-                    .push_bind(signed(e.cycle))
-                    .push_bind(e.observation.mode.upper_name())
-                    .push_bind(e.observation.signal.get())
-                    .push_bind(e.observation.confidence.get())
-                    .push_bind(e.dt)
-                    .push_bind(e.context.as_str())
-                    .push_bind(e.observed_at.map(Timestamp::as_micros))
-                    .push_bind(e.recorded_at.as_micros())
-                    .push_bind(e.summary.energy_level)
-                    .push_bind(e.summary.stress_state.as_str())
-                    .push_bind(e.summary.stability_index);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in drifts.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, \
-                 deviation, affected_modes, rolled_back, recorded_at) ",
-            );
-            q.push_values(chunk, |mut b, (id, c, d, affected)| {
-                b.push_bind(id.as_str())
-                    .push_bind(signed(c.entry.seq))
-                    .push_bind(signed(c.entry.cycle))
-                    .push_bind(d.level.as_str())
-                    .push_bind(d.magnitude)
-                    .push_bind(d.deviation.as_str())
-                    .push_bind(affected.as_str())
-                    .push_bind(d.rolled_back)
-                    .push_bind(c.entry.recorded_at.as_micros());
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for ((account, period), cycles) in &usage {
-            sqlx::query(
-                "INSERT INTO monthly_usage (account_id, period, cycles) VALUES ($1, $2, $3) \
-                 ON CONFLICT (account_id, period) \
-                 DO UPDATE SET cycles = monthly_usage.cycles + excluded.cycles",
-            )
-            .bind(account.as_str())
-            .bind(period.as_str())
-            .bind(*cycles)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for ((id, s), state) in snapshots.iter().zip(&states) {
-            sqlx::query(UPSERT_SNAPSHOT)
-                .bind(id.as_str())
-                .bind(SnapshotId::generate().as_str().to_owned())
-                .bind(signed(s.seq))
-                .bind(state.as_str())
-                .bind(s.last_cycle_at.map(Timestamp::as_micros))
-                .bind(s.summary.energy_level)
-                .bind(s.summary.stress_state.as_str())
-                .bind(s.summary.stability_index)
-                .bind(written_at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok::<(), StoreError>(())
-    })
-}
-
-/// Writes the newest snapshot of an instance (there is one row per instance).
-pub(super) const UPSERT_SNAPSHOT: &str = "\
-INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
-                       stability_index, written_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (instance_id) DO UPDATE SET
-    id = excluded.id, seq = excluded.seq, state = excluded.state,
-    last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
-    stress_state = excluded.stress_state, stability_index = excluded.stability_index,
-    written_at = excluded.written_at";

@@ -1,0 +1,393 @@
+//! One group commit: many actors' appends written in one transaction — history rows,
+//! drift events, usage counters and snapshots.
+//!
+//! PostgreSQL gets the whole batch as one statement: every column travels as an array
+//! and data-modifying CTEs unnest them into the four tables, so a batch is one round trip
+//! and one prepared statement whatever its size, and a single statement commits
+//! atomically without `BEGIN`/`COMMIT` round trips. (Multi-row `VALUES` lists are a new
+//! statement text for every distinct row count: parsed and planned again, and a round
+//! trip each.) SQLite has no arrays and no round trips to save (it runs in-process), so
+//! it gets portable multi-row `INSERT`s inside a transaction.
+
+use std::collections::BTreeMap;
+
+use sqlx::{PgPool, QueryBuilder, SqlitePool};
+
+use crate::ids::{AccountId, InstanceId, SnapshotId};
+use crate::timestamp::Timestamp;
+
+use super::records::{CycleRecord, DriftRecord, SnapshotRecord};
+use super::rows::{corrupt, signed};
+use super::writer::Append;
+use super::{Backend, StoreError};
+
+/// Writes `appends` in one transaction.
+pub(super) async fn commit(backend: &Backend, appends: &[&Append]) -> Result<(), StoreError> {
+    let rows = Rows::of(appends)?;
+    match backend {
+        Backend::Postgres(pool) => postgres(pool, &rows).await,
+        Backend::Sqlite(pool) => sqlite(pool, &rows).await,
+    }
+}
+
+/// A batch as rows of its four tables.
+struct Rows<'a> {
+    cycles: Vec<(&'a InstanceId, &'a CycleRecord)>,
+    /// With the affected modes as JSON text.
+    drifts: Vec<(&'a InstanceId, &'a CycleRecord, &'a DriftRecord, String)>,
+    /// Cycles billed per account and month, in account order: concurrent batches take
+    /// the counters' row locks in the same order, so they cannot deadlock.
+    usage: Vec<(&'a AccountId, String, i64)>,
+    /// The newest snapshot per instance (an upsert may touch a row only once per
+    /// statement), with its state as JSON text and a fresh snapshot id.
+    snapshots: Vec<(&'a InstanceId, &'a SnapshotRecord, String, SnapshotId)>,
+    written_at: i64,
+}
+
+impl<'a> Rows<'a> {
+    fn of(appends: &[&'a Append]) -> Result<Rows<'a>, StoreError> {
+        let cycles: Vec<(&InstanceId, &CycleRecord)> = appends
+            .iter()
+            .flat_map(|a| a.cycles.iter().map(move |c| (&a.instance_id, c)))
+            .collect();
+        let drifts = cycles
+            .iter()
+            .filter_map(|(id, c)| c.drift.as_ref().map(|d| (*id, *c, d)))
+            .map(|(id, c, d)| {
+                let affected = serde_json::to_string(&d.affected_modes).map_err(corrupt)?;
+                Ok((id, c, d, affected))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut usage: BTreeMap<(&AccountId, String), i64> = BTreeMap::new();
+        for a in appends {
+            if let Some(first) = a.cycles.first() {
+                let billed = i64::try_from(a.cycles.len()).unwrap_or(i64::MAX);
+                *usage
+                    .entry((&a.account_id, first.entry.recorded_at.month()))
+                    .or_default() += billed;
+            }
+        }
+        let mut newest: BTreeMap<&InstanceId, &SnapshotRecord> = BTreeMap::new();
+        for a in appends {
+            if let Some(s) = &a.snapshot {
+                newest.insert(&a.instance_id, s);
+            }
+        }
+        let snapshots = newest
+            .into_iter()
+            .map(|(id, s)| {
+                let state = serde_json::to_string(&s.state).map_err(corrupt)?;
+                Ok((id, s, state, SnapshotId::generate()))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Rows {
+            cycles,
+            drifts,
+            usage: usage
+                .into_iter()
+                .map(|((account, period), cycles)| (account, period, cycles))
+                .collect(),
+            snapshots,
+            written_at: Timestamp::now().as_micros(),
+        })
+    }
+}
+
+/// The batch as one statement; `$1`… are the columns of each table in turn.
+const POSTGRES_BATCH: &str = "\
+WITH history_rows AS (
+    INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt, context,
+                         observed_at, recorded_at, energy_level, stress_state, stability_index)
+    SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[],
+                         $5::DOUBLE PRECISION[], $6::DOUBLE PRECISION[], $7::DOUBLE PRECISION[],
+                         $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::DOUBLE PRECISION[],
+                         $12::TEXT[], $13::DOUBLE PRECISION[])
+), drift_rows AS (
+    INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, deviation,
+                              affected_modes, rolled_back, recorded_at)
+    SELECT * FROM UNNEST($14::TEXT[], $15::BIGINT[], $16::BIGINT[], $17::TEXT[],
+                         $18::DOUBLE PRECISION[], $19::TEXT[], $20::TEXT[], $21::BOOLEAN[],
+                         $22::BIGINT[])
+), usage_rows AS (
+    INSERT INTO monthly_usage (account_id, period, cycles)
+    SELECT * FROM UNNEST($23::TEXT[], $24::TEXT[], $25::BIGINT[])
+    ON CONFLICT (account_id, period)
+    DO UPDATE SET cycles = monthly_usage.cycles + excluded.cycles
+), snapshot_rows AS (
+    INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level,
+                           stress_state, stability_index, written_at)
+    SELECT *, $34::BIGINT FROM UNNEST($26::TEXT[], $27::TEXT[], $28::BIGINT[], $29::TEXT[],
+                                      $30::BIGINT[], $31::DOUBLE PRECISION[], $32::TEXT[],
+                                      $33::DOUBLE PRECISION[])
+    ON CONFLICT (instance_id) DO UPDATE SET
+        id = excluded.id, seq = excluded.seq, state = excluded.state,
+        last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
+        stress_state = excluded.stress_state, stability_index = excluded.stability_index,
+        written_at = excluded.written_at
+)
+SELECT 1";
+
+async fn postgres(pool: &PgPool, rows: &Rows<'_>) -> Result<(), StoreError> {
+    let cycles = &rows.cycles;
+    let entries = || cycles.iter().map(|(_, c)| &c.entry);
+    let drifts = &rows.drifts;
+    let snapshots = &rows.snapshots;
+    sqlx::query(POSTGRES_BATCH)
+        .bind(cycles.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>())
+        .bind(entries().map(|e| signed(e.seq)).collect::<Vec<_>>())
+        .bind(entries().map(|e| signed(e.cycle)).collect::<Vec<_>>())
+        .bind(
+            entries()
+                .map(|e| e.observation.mode.upper_name())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.observation.signal.get())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.observation.confidence.get())
+                .collect::<Vec<_>>(),
+        )
+        .bind(entries().map(|e| e.dt).collect::<Vec<_>>())
+        .bind(entries().map(|e| e.context.as_str()).collect::<Vec<_>>())
+        .bind(
+            entries()
+                .map(|e| e.observed_at.map(Timestamp::as_micros))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.recorded_at.as_micros())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.summary.energy_level)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.summary.stress_state.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            entries()
+                .map(|e| e.summary.stability_index)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(id, ..)| id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, c, ..)| signed(c.entry.seq))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, c, ..)| signed(c.entry.cycle))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, _, d, _)| d.level.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, _, d, _)| d.magnitude)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, _, d, _)| d.deviation.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(.., affected)| affected.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, _, d, _)| d.rolled_back)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            drifts
+                .iter()
+                .map(|(_, c, ..)| c.entry.recorded_at.as_micros())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.usage
+                .iter()
+                .map(|(a, ..)| a.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.usage
+                .iter()
+                .map(|(_, period, _)| period.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.usage
+                .iter()
+                .map(|(.., cycles)| *cycles)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(id, ..)| id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(.., sid)| sid.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, s, ..)| signed(s.seq))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, _, state, _)| state.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, s, ..)| s.last_cycle_at.map(Timestamp::as_micros))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, s, ..)| s.summary.energy_level)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, s, ..)| s.summary.stress_state.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            snapshots
+                .iter()
+                .map(|(_, s, ..)| s.summary.stability_index)
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.written_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Rows per `INSERT` statement: well under SQLite's bind-parameter limit (13 columns ×
+/// 1 000 = 13 000 of 32 766).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+async fn sqlite(pool: &SqlitePool, rows: &Rows<'_>) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for chunk in rows.cycles.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new(
+            "INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt, \
+             context, observed_at, recorded_at, energy_level, stress_state, stability_index) ",
+        );
+        q.push_values(chunk, |mut b, (id, c)| {
+            let e = &c.entry;
+            b.push_bind(id.as_str())
+                .push_bind(signed(e.seq))
+                .push_bind(signed(e.cycle))
+                .push_bind(e.observation.mode.upper_name())
+                .push_bind(e.observation.signal.get())
+                .push_bind(e.observation.confidence.get())
+                .push_bind(e.dt)
+                .push_bind(e.context.as_str())
+                .push_bind(e.observed_at.map(Timestamp::as_micros))
+                .push_bind(e.recorded_at.as_micros())
+                .push_bind(e.summary.energy_level)
+                .push_bind(e.summary.stress_state.as_str())
+                .push_bind(e.summary.stability_index);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    for chunk in rows.drifts.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new(
+            "INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, \
+             deviation, affected_modes, rolled_back, recorded_at) ",
+        );
+        q.push_values(chunk, |mut b, (id, c, d, affected)| {
+            b.push_bind(id.as_str())
+                .push_bind(signed(c.entry.seq))
+                .push_bind(signed(c.entry.cycle))
+                .push_bind(d.level.as_str())
+                .push_bind(d.magnitude)
+                .push_bind(d.deviation.as_str())
+                .push_bind(affected.as_str())
+                .push_bind(d.rolled_back)
+                .push_bind(c.entry.recorded_at.as_micros());
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    for (account, period, cycles) in &rows.usage {
+        sqlx::query(
+            "INSERT INTO monthly_usage (account_id, period, cycles) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, period) \
+             DO UPDATE SET cycles = monthly_usage.cycles + excluded.cycles",
+        )
+        .bind(account.as_str())
+        .bind(period.as_str())
+        .bind(*cycles)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (id, s, state, snapshot_id) in &rows.snapshots {
+        sqlx::query(UPSERT_SNAPSHOT)
+            .bind(id.as_str())
+            .bind(snapshot_id.as_str())
+            .bind(signed(s.seq))
+            .bind(state.as_str())
+            .bind(s.last_cycle_at.map(Timestamp::as_micros))
+            .bind(s.summary.energy_level)
+            .bind(s.summary.stress_state.as_str())
+            .bind(s.summary.stability_index)
+            .bind(rows.written_at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the newest snapshot of an instance (there is one row per instance).
+pub(super) const UPSERT_SNAPSHOT: &str = "\
+INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
+                       stability_index, written_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (instance_id) DO UPDATE SET
+    id = excluded.id, seq = excluded.seq, state = excluded.state,
+    last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
+    stress_state = excluded.stress_state, stability_index = excluded.stability_index,
+    written_at = excluded.written_at";
