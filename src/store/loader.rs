@@ -4,11 +4,12 @@
 //! Done one instance at a time that is three round trips each, and a storm of
 //! activations (a restart, a burst of traffic to passivated instances) is bound by
 //! round trips, not by the database. So loads are queued to one task that drains the
-//! queue into batches and runs two queries once per batch (`IN (…)` lists: instances
-//! joined with their snapshots, then the history after each snapshot), with a
-//! few batches in flight at once; while they run, the queue fills the next batch.
-//! Batches are padded to a power of two (repeating an id is harmless in `IN`) so each
-//! connection's prepared-statement cache sees a handful of shapes, not one per size.
+//! queue into batches and runs two queries once per batch (instances joined with their
+//! snapshots, then the history after each snapshot), with a few batches in flight at
+//! once; while they run, the queue fills the next batch. PostgreSQL takes a batch's ids
+//! as arrays: one prepared statement whatever the batch size. SQLite has no arrays: it
+//! gets `IN (…)` lists padded to a power of two (repeating an id is harmless in `IN`),
+//! so its statement cache sees a handful of shapes, not one per size.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,9 +19,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::ids::InstanceId;
 
 use super::rows::{HISTORY_COLUMNS, KeyedHistoryRow, LOAD_SELECT, LoadRow};
-use super::{
-    Backend, HistoryEntry, InstanceRecord, SnapshotRecord, StoreError, StoredInstance, with_pool,
-};
+use super::{Backend, HistoryEntry, InstanceRecord, SnapshotRecord, StoreError, StoredInstance};
 
 /// Largest batch (bind parameters stay far below both backends' limits).
 const MAX_BATCH: usize = 256;
@@ -93,16 +92,23 @@ type Loaded = HashMap<String, Result<StoredInstance, StoreError>>;
 /// Loads every live instance of `ids`; ids that are missing or deleted are absent from
 /// the map, and a row that does not decode fails its own instance only.
 async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, StoreError> {
-    let padded = ids.len().next_power_of_two();
-    let list = numbered(padded, ", ", |n| format!("${n}"));
-    let instances_sql = format!("{LOAD_SELECT} WHERE i.id IN ({list})");
-    let instances: Vec<LoadRow> = with_pool!(backend, |pool| {
-        let mut q = sqlx::query_as(&instances_sql);
-        for id in ids.iter().cycle().take(padded) {
-            q = q.bind(id.as_str());
+    let instances: Vec<LoadRow> = match backend {
+        Backend::Postgres(pool) => {
+            let sql = format!("{LOAD_SELECT} WHERE i.id = ANY($1::TEXT[])");
+            let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+            sqlx::query_as(&sql).bind(ids).fetch_all(pool).await?
         }
-        q.fetch_all(pool).await
-    })?;
+        Backend::Sqlite(pool) => {
+            let padded = ids.len().next_power_of_two();
+            let list = numbered(padded, ", ", |n| format!("${n}"));
+            let sql = format!("{LOAD_SELECT} WHERE i.id IN ({list})");
+            let mut q = sqlx::query_as(&sql);
+            for id in ids.iter().cycle().take(padded) {
+                q = q.bind(id.as_str());
+            }
+            q.fetch_all(pool).await?
+        }
+    };
     // The history after each snapshot, as one index range per instance: a condition on
     // `instance_id` alone would read every row the instance ever had.
     let after: Vec<(&str, i64)> = instances
@@ -113,20 +119,37 @@ async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, St
     if after.is_empty() {
         return Ok(assemble(instances, Vec::new()));
     }
-    let padded = after.len().next_power_of_two();
-    let ranges = numbered(padded, " OR ", |n| {
-        format!("(instance_id = ${} AND seq > ${})", 2 * n - 1, 2 * n)
-    });
-    let tails_sql = format!(
-        "SELECT instance_id, {HISTORY_COLUMNS} FROM history WHERE {ranges} ORDER BY instance_id, seq"
-    );
-    let tails: Vec<KeyedHistoryRow> = with_pool!(backend, |pool| {
-        let mut q = sqlx::query_as(&tails_sql);
-        for (id, seq) in after.iter().cycle().take(padded) {
-            q = q.bind(*id).bind(*seq);
+    let tails: Vec<KeyedHistoryRow> = match backend {
+        Backend::Postgres(pool) => {
+            let sql = format!(
+                "SELECT h.instance_id, {HISTORY_COLUMNS} \
+                 FROM UNNEST($1::TEXT[], $2::BIGINT[]) AS a (id, after_seq) \
+                 JOIN history h ON h.instance_id = a.id AND h.seq > a.after_seq \
+                 ORDER BY h.instance_id, h.seq"
+            );
+            let (ids, seqs): (Vec<&str>, Vec<i64>) = after.into_iter().unzip();
+            sqlx::query_as(&sql)
+                .bind(ids)
+                .bind(seqs)
+                .fetch_all(pool)
+                .await?
         }
-        q.fetch_all(pool).await
-    })?;
+        Backend::Sqlite(pool) => {
+            let padded = after.len().next_power_of_two();
+            let ranges = numbered(padded, " OR ", |n| {
+                format!("(instance_id = ${} AND seq > ${})", 2 * n - 1, 2 * n)
+            });
+            let sql = format!(
+                "SELECT instance_id, {HISTORY_COLUMNS} FROM history WHERE {ranges} \
+                 ORDER BY instance_id, seq"
+            );
+            let mut q = sqlx::query_as(&sql);
+            for (id, seq) in after.iter().cycle().take(padded) {
+                q = q.bind(*id).bind(*seq);
+            }
+            q.fetch_all(pool).await?
+        }
+    };
     Ok(assemble(instances, tails))
 }
 

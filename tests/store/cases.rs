@@ -431,6 +431,68 @@ pub async fn concurrent_appends_leave_no_gaps(store: &Store) {
     }
 }
 
+/// Loads issued together share the loader's batches; each caller still gets exactly its
+/// own instance (snapshot and the tail after it), and a deleted or unknown id in the same
+/// batch fails only its own load.
+pub async fn concurrent_loads_get_their_own_instance(store: &Store) {
+    let a = account(store).await;
+    let mut expected = Vec::new();
+    for n in 0..40usize {
+        let mut inst = Driven::create(store, &a, &format!("batch-{n}"), 0).await;
+        // n cycles each; every third instance snapshots halfway, so tails start at
+        // different seqs (and some instances have none).
+        let observations: Vec<(Mode, f64)> = (0..n)
+            .map(|turn| (Mode::ALL[(n + turn) % 7], 0.1 * (turn % 10) as f64))
+            .collect();
+        let (first, second) = observations.split_at(n / 2);
+        let snapshot_seq = if n % 3 == 0 { first.len() as u64 } else { 0 };
+        let cycles = inst.step(first, 1);
+        let snapshot = (n % 3 == 0).then(|| inst.snapshot(1));
+        ok(store.append(inst.append(cycles, snapshot)).await);
+        let cycles = inst.step(second, 2);
+        ok(store.append(inst.append(cycles, None)).await);
+        expected.push((inst, snapshot_seq));
+    }
+    let deleted = expected.remove(7).0;
+    ok(store.soft_delete(&a, &deleted.id, at(2)).await);
+
+    let mut loads = Vec::new();
+    for id in expected.iter().map(|(inst, _)| inst.id.clone()).chain([
+        deleted.id.clone(),
+        InstanceId::generate(),
+        InstanceId::generate(),
+    ]) {
+        let store = store.clone();
+        loads.push(tokio::spawn(async move { store.load(&id).await }));
+    }
+    let mut results = Vec::new();
+    for load in loads {
+        results.push(ok(load.await));
+    }
+    for ((inst, snapshot_seq), loaded) in expected.iter().zip(&results) {
+        let loaded = loaded
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e}", inst.id));
+        assert_eq!(loaded.record.id, inst.id);
+        assert_eq!(
+            loaded.snapshot.seq, *snapshot_seq,
+            "{}",
+            loaded.record.meta.name
+        );
+        let seqs: Vec<u64> = loaded.tail.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (snapshot_seq + 1..=inst.seq).collect::<Vec<_>>());
+        assert_eq!(loaded.record.cycle_count, inst.seq);
+        let mut state = loaded.snapshot.state;
+        for e in &loaded.tail {
+            ENGINE.step(&mut state, e.observation, Dt::from_secs(e.dt));
+        }
+        assert_eq!(state, inst.state, "{}", loaded.record.meta.name);
+    }
+    for missing in &results[expected.len()..] {
+        assert!(matches!(missing, Err(StoreError::NotFound)));
+    }
+}
+
 pub async fn write_behind_keeps_order_and_a_snapshot_waits_for_all_before(store: &Store) {
     let a = account(store).await;
     let mut instances = Vec::new();

@@ -38,6 +38,7 @@ conformance!(
     instance_summary_follows_the_newest_write,
     a_duplicate_seq_fails_only_its_own_append,
     concurrent_appends_leave_no_gaps,
+    concurrent_loads_get_their_own_instance,
     drift_events_and_history_page_newest_first,
     cycles_are_billed_per_account_and_month,
     metadata_and_lifecycle_updates,
