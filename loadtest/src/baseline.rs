@@ -1,6 +1,9 @@
 //! The baseline target: a bare axum server that parses each request's JSON body, as ours
-//! does, and answers with a fixed JSON body of the size ours answered with. Every report
-//! quotes our throughput as a ratio to it, measured in the same run on the same machine.
+//! does, and answers with a fixed JSON body: the answer ours gave to the same request.
+//! Every report quotes our throughput as a ratio to it, measured in the same run on the
+//! same machine. It runs as a process of its own (`loadtest baseline`, started by
+//! `server::launch_baseline`), and the client parses its answers as it parses ours, so
+//! the load generator spends the same on both.
 
 use std::sync::Arc;
 
@@ -25,7 +28,8 @@ async fn answer(State(reply): State<Bytes>, body: Bytes) -> Response {
         .into_response()
 }
 
-/// Serves the baseline on `bind` (e.g. `127.0.0.1:0`); returns the address it listens on.
+/// Serves the baseline on `bind` (e.g. `127.0.0.1:0`); returns the `HOST:PORT` it
+/// listens on.
 pub async fn start(bind: &str, reply: Bytes) -> Result<String, String> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -33,7 +37,7 @@ pub async fn start(bind: &str, reply: Bytes) -> Result<String, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = Router::new().fallback(answer).with_state(reply);
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://{addr}"))
+    Ok(addr.to_string())
 }
 
 /// A scenario's requests, sent to the baseline: the answers only need to be 200.
@@ -45,10 +49,10 @@ impl<W: Workload> Workload for Against<W> {
     }
 
     fn check(&self, _call: &Call, answer: &Answer) -> Result<&'static str, String> {
-        if answer.status == StatusCode::OK {
-            Ok("baseline")
-        } else {
-            Err(format!("baseline status {}", answer.status))
+        if answer.status != StatusCode::OK {
+            return Err(format!("baseline status {}", answer.status));
         }
+        answer.json()?;
+        Ok("baseline")
     }
 }

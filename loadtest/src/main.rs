@@ -38,13 +38,17 @@ struct Cli {
 enum Command {
     /// Runs a scenario against a server.
     Run(RunArgs),
-    /// Serves the baseline target alone (a bare axum JSON handler).
+    /// Serves the baseline target alone (a bare axum JSON handler); `run --baseline`
+    /// starts one of these itself.
     Baseline {
         #[arg(long, default_value = "127.0.0.1:9000")]
         bind: String,
-        /// Size in bytes of the JSON it answers with.
+        /// Size in bytes of the JSON it answers with…
         #[arg(long, default_value_t = 1024)]
         bytes: usize,
+        /// …or answer with this file's bytes.
+        #[arg(long)]
+        reply: Option<std::path::PathBuf>,
     },
 }
 
@@ -114,11 +118,20 @@ struct RunArgs {
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Baseline { bind, bytes } => {
-            let reply = format!(r#"{{"data":"{}"}}"#, "x".repeat(bytes.saturating_sub(11)));
+        Command::Baseline { bind, bytes, reply } => {
+            let reply = match reply {
+                Some(path) => match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(e) => return fail(&format!("{}: {e}", path.display())),
+                },
+                None => {
+                    format!(r#"{{"data":"{}"}}"#, "x".repeat(bytes.saturating_sub(11))).into_bytes()
+                }
+            };
             match baseline::start(&bind, reply.into()).await {
                 Ok(addr) => {
-                    println!("baseline on {addr}");
+                    // The address line `server::launch_baseline` waits for.
+                    eprintln!("baseline listening address={addr}");
                     let _ = tokio::signal::ctrl_c().await;
                     ExitCode::SUCCESS
                 }
@@ -183,12 +196,9 @@ async fn compare(args: RunArgs) -> Result<Report, String> {
         })
         .await?;
         // Measured around the whole run: setting up the instances is included, and the
-        // baseline (which runs in this process) is not.
-        if let (Some(before), Some(after), Some(line)) =
-            (cpu_before, server.cpu_time(), report.lines.first())
-            && line.answered > 0
-        {
-            let per_answer = (after - before).as_secs_f64() * 1e6 / line.answered as f64;
+        // baseline run (another process) is not.
+        let answered = report.lines.first().map_or(0, |l| l.answered);
+        if let Some(per_answer) = cpu_per_answer(cpu_before, server.cpu_time(), answered) {
             report.checks.push(format!(
                 "{label}: the server used {per_answer:.0} µs of CPU per answer (/proc, \
                  instance setup included)"
@@ -221,6 +231,12 @@ async fn compare(args: RunArgs) -> Result<Report, String> {
         });
     }
     Ok(report)
+}
+
+/// Microseconds of a process's CPU time per answer between two readings.
+fn cpu_per_answer(before: Option<Duration>, after: Option<Duration>, answered: u64) -> Option<f64> {
+    let used = after?.checked_sub(before?)?;
+    (answered > 0).then(|| used.as_secs_f64() * 1e6 / answered as f64)
 }
 
 fn fail(e: &str) -> ExitCode {
@@ -289,7 +305,7 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         .iter()
         .map(|(why, n)| format!("{n} answers failed the check: {why}"))
         .collect();
-    let checks = match work.verify(client, &ours).await {
+    let mut checks = match work.verify(client, &ours).await {
         Ok(checks) => checks,
         Err(e) => {
             problems.push(e);
@@ -299,12 +315,22 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
     let mut lines = vec![Line::new(&args.target, &ours)];
     let mut ratios = Vec::new();
     if args.baseline {
-        // One more answer, after the checks, to size the baseline's reply like ours.
+        // One more answer, after the checks: the baseline answers with it.
         let sample = client.send(&work.call(0)).await?;
-        let addr = baseline::start("127.0.0.1:0", sample.body.clone()).await?;
-        let base_client = Client::new(&addr, None, args.connections)?;
+        let reply = std::env::temp_dir().join(format!("loadtest-{}.json", std::process::id()));
+        std::fs::write(&reply, &sample.body).map_err(|e| format!("{}: {e}", reply.display()))?;
+        let launched = server::launch_baseline(&reply).await;
+        let _ = std::fs::remove_file(&reply);
+        let baseline = launched?;
+        let base_client = Client::new(&baseline.base, None, args.connections)?;
         let against = Arc::new(baseline::Against(work.clone()));
+        let cpu_before = baseline.cpu_time();
         let base = driver::run(&base_client, &against, mode, limit).await;
+        if let Some(per_answer) = cpu_per_answer(cpu_before, baseline.cpu_time(), base.answered()) {
+            checks.push(format!(
+                "the baseline used {per_answer:.0} µs of CPU per answer (/proc)"
+            ));
+        }
         ratios.push(Ratio {
             of: "/ baseline".into(),
             value: ours.throughput() / base.throughput().max(1e-9),

@@ -85,6 +85,11 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         report.contains("Throughput / baseline (same run)"),
         "{report}"
     );
+    // The baseline ran as a process of its own (its CPU is read from /proc).
+    assert!(
+        report.contains("the baseline used") && report.contains("µs of CPU per answer"),
+        "{report}"
+    );
     server.terminate().await;
 
     // A wrong key: every answer fails the check, and the tool says so by its exit code.
