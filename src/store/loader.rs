@@ -121,11 +121,17 @@ async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, St
     }
     let tails: Vec<KeyedHistoryRow> = match backend {
         Backend::Postgres(pool) => {
+            // LATERAL with its own ORDER BY: PostgreSQL cannot flatten that subquery
+            // into a plain join, so it runs one index range per id. Flattened, with no
+            // idea how many ids the array holds, it chose a parallel scan of the whole
+            // history table and a hash join (measured with 1 M rows: 100 ms instead of
+            // 1 ms for a batch of 64).
             let sql = format!(
-                "SELECT h.instance_id, {HISTORY_COLUMNS} \
+                "SELECT a.id AS instance_id, h.* \
                  FROM UNNEST($1::TEXT[], $2::BIGINT[]) AS a (id, after_seq) \
-                 JOIN history h ON h.instance_id = a.id AND h.seq > a.after_seq \
-                 ORDER BY h.instance_id, h.seq"
+                 CROSS JOIN LATERAL (SELECT {HISTORY_COLUMNS} FROM history \
+                     WHERE instance_id = a.id AND seq > a.after_seq ORDER BY seq) h \
+                 ORDER BY a.id, h.seq"
             );
             let (ids, seqs): (Vec<&str>, Vec<i64>) = after.into_iter().unzip();
             sqlx::query_as(&sql)
