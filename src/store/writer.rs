@@ -113,6 +113,32 @@ struct Writer {
 
 type Job = (Box<Append>, Option<oneshot::Sender<Result<(), StoreError>>>);
 
+/// The jobs of one commit, and the flushes waiting for it.
+#[derive(Default)]
+struct Batch {
+    jobs: Vec<Job>,
+    flushes: Vec<oneshot::Sender<()>>,
+    rows: usize,
+}
+
+impl Batch {
+    /// Adds `message`; false once the batch takes no more: it holds `max_rows` rows, or
+    /// a flush (everything queued before a flush is in this batch or an earlier one).
+    fn add(&mut self, message: Message, max_rows: usize) -> bool {
+        match message {
+            Message::Job(append, done) => {
+                self.rows += append.cycles.len().max(1);
+                self.jobs.push((append, done));
+                self.rows < max_rows
+            }
+            Message::Flush(done) => {
+                self.flushes.push(done);
+                false
+            }
+        }
+    }
+}
+
 /// Tells a job's waiter (if any) how its commit went; a write-behind job that failed is
 /// lost, which is counted.
 fn answer(
@@ -135,37 +161,36 @@ fn answer(
 impl Writer {
     async fn run(self, mut rx: mpsc::Receiver<Message>) {
         while let Some(first) = rx.recv().await {
-            let mut jobs: Vec<Job> = Vec::new();
-            let mut flushes = Vec::new();
-            let mut rows = 0;
+            let mut batch = Batch::default();
+            let mut open = batch.add(first, self.max_rows);
+            // Linger for company: a batch of one would cost a commit of its own.
             let deadline = tokio::time::Instant::now() + self.linger;
-            let mut next = Some(first);
-            while let Some(message) = next.take() {
-                match message {
-                    Message::Job(append, done) => {
-                        rows += append.cycles.len().max(1);
-                        jobs.push((append, done));
-                    }
-                    // A flush closes the batch: everything before it is in this one.
-                    Message::Flush(done) => {
-                        flushes.push(done);
-                        break;
-                    }
-                }
-                if rows >= self.max_rows {
-                    break;
-                }
-                next = match rx.try_recv() {
+            while open {
+                let next = match rx.try_recv() {
                     Ok(m) => Some(m),
                     Err(_) => tokio::time::timeout_at(deadline, rx.recv())
                         .await
                         .ok()
                         .flatten(),
                 };
+                match next {
+                    Some(m) => open = batch.add(m, self.max_rows),
+                    None => break,
+                }
             }
-            let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
+            // While every commit slot is busy, keep taking jobs: they would wait for a
+            // slot anyway, and in this batch they need no commit of their own.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    permit = self.in_flight.clone().acquire_owned() => break permit,
+                    Some(m) = rx.recv(), if open => open = batch.add(m, self.max_rows),
+                }
+            };
+            let Ok(permit) = permit else {
                 return;
             };
+            let Batch { jobs, flushes, .. } = batch;
             let writer = self.clone();
             tokio::spawn(async move {
                 writer.commit_and_ack(jobs).await;
