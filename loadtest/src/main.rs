@@ -7,6 +7,7 @@
 
 mod baseline;
 mod client;
+mod cpu;
 mod driver;
 mod each;
 mod recovery;
@@ -25,6 +26,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use client::Client;
 use driver::{Limit, Mode};
 use report::{Line, Ratio, Report};
+use stats::Stats;
 use workload::Workload;
 
 #[derive(Parser)]
@@ -198,7 +200,7 @@ async fn compare(args: RunArgs) -> Result<Report, String> {
         // Measured around the whole run: setting up the instances is included, and the
         // baseline run (another process) is not.
         let answered = report.lines.first().map_or(0, |l| l.answered);
-        if let Some(per_answer) = cpu_per_answer(cpu_before, server.cpu_time(), answered) {
+        if let Some(per_answer) = cpu::per_answer(cpu_before, server.cpu_time(), answered) {
             report.checks.push(format!(
                 "{label}: the server used {per_answer:.0} µs of CPU per answer (/proc, \
                  instance setup included)"
@@ -231,12 +233,6 @@ async fn compare(args: RunArgs) -> Result<Report, String> {
         });
     }
     Ok(report)
-}
-
-/// Microseconds of a process's CPU time per answer between two readings.
-fn cpu_per_answer(before: Option<Duration>, after: Option<Duration>, answered: u64) -> Option<f64> {
-    let used = after?.checked_sub(before?)?;
-    (answered > 0).then(|| used.as_secs_f64() * 1e6 / answered as f64)
 }
 
 fn fail(e: &str) -> ExitCode {
@@ -284,6 +280,26 @@ async fn run(args: RunArgs) -> Result<Report, String> {
     }
 }
 
+/// Runs `run` and says how much CPU the load generator and PostgreSQL (every process of
+/// that name on this machine) spent per answer meanwhile.
+async fn with_cpu(run: impl Future<Output = Stats>) -> (Stats, Vec<String>) {
+    let (own, database) = (cpu::of_self(), cpu::of_postgres());
+    let outcome = run.await;
+    let answered = outcome.answered();
+    let mut checks = Vec::new();
+    if let Some(us) = cpu::per_answer(own, cpu::of_self(), answered) {
+        checks.push(format!(
+            "the load generator used {us:.0} µs of CPU per answer (/proc)"
+        ));
+    }
+    if let Some(us) = cpu::per_answer(database, cpu::of_postgres(), answered) {
+        checks.push(format!(
+            "PostgreSQL used {us:.0} µs of CPU per answer (/proc, all its processes)"
+        ));
+    }
+    (outcome, checks)
+}
+
 async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Result<Report, String> {
     let work = Arc::new(work);
     let mode = match args.rate {
@@ -299,19 +315,16 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         requests: args.requests,
         duration: Duration::from_secs(args.duration_secs),
     };
-    let ours = driver::run(client, &work, mode, limit).await;
+    let (ours, mut checks) = with_cpu(driver::run(client, &work, mode, limit)).await;
     let mut problems: Vec<String> = ours
         .failures
         .iter()
         .map(|(why, n)| format!("{n} answers failed the check: {why}"))
         .collect();
-    let mut checks = match work.verify(client, &ours).await {
-        Ok(checks) => checks,
-        Err(e) => {
-            problems.push(e);
-            Vec::new()
-        }
-    };
+    match work.verify(client, &ours).await {
+        Ok(mut verified) => checks.append(&mut verified),
+        Err(e) => problems.push(e),
+    }
     let mut lines = vec![Line::new(&args.target, &ours)];
     let mut ratios = Vec::new();
     if args.baseline {
@@ -325,8 +338,14 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         let base_client = Client::new(&baseline.base, None, args.connections)?;
         let against = Arc::new(baseline::Against(work.clone()));
         let cpu_before = baseline.cpu_time();
-        let base = driver::run(&base_client, &against, mode, limit).await;
-        if let Some(per_answer) = cpu_per_answer(cpu_before, baseline.cpu_time(), base.answered()) {
+        let (base, mut base_checks) =
+            with_cpu(driver::run(&base_client, &against, mode, limit)).await;
+        for check in &mut base_checks {
+            *check = format!("against the baseline, {check}");
+        }
+        checks.append(&mut base_checks);
+        if let Some(per_answer) = cpu::per_answer(cpu_before, baseline.cpu_time(), base.answered())
+        {
             checks.push(format!(
                 "the baseline used {per_answer:.0} µs of CPU per answer (/proc)"
             ));

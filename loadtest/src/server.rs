@@ -83,18 +83,9 @@ impl Launched {
         })
     }
 
-    /// CPU time the process has used so far (user + system), from
-    /// `/proc/<pid>/stat`; `None` off Linux or once it has exited.
+    /// CPU time the process has used so far (`/proc`; `None` off Linux or once it
+    /// has exited).
     pub fn cpu_time(&self) -> Option<Duration> {
-        let pid = self.child.id()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name, which is in parentheses and may hold spaces;
-        // utime and stime are the 14th and 15th fields, in ticks of USER_HZ (100 on
-        // Linux, fixed by its ABI).
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(Duration::from_millis(ticks * 10))
+        crate::cpu::of_process(self.child.id()?)
     }
 }

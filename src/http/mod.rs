@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 mod fallback;
+pub mod json;
 mod observe;
 pub mod openapi;
 pub mod quota;

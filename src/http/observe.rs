@@ -9,7 +9,7 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use dashmap::DashMap;
-use metrics::SharedString;
+use metrics::{Counter, Histogram};
 use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
 use tower_http::request_id::{
@@ -71,29 +71,26 @@ pub fn request_id_layers() -> ServiceBuilder<
 /// carries the request id; answers to `/sdk/` requests get the SDK's wire rules.
 pub async fn record(req: Request, next: Next) -> Response {
     let sdk = super::sdk::wire::is_sdk_path(req.uri().path());
-    let route = label(
-        req.extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", |p| p.as_str()),
-    );
-    let method = label(method_name(req.method()));
+    // A clone of the template's `Arc`, not of the text.
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let method = method_name(req.method());
     let span = {
         let request_id = req
             .headers()
             .get(&X_REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        tracing::info_span!("request", method = %method, route = %route, %request_id)
+        tracing::info_span!("request", %method, %route, %request_id)
     };
     let started = Instant::now();
     let mut response = next.run(req).instrument(span.clone()).await;
     if sdk {
         response = super::sdk::wire::translate(response);
     }
-    let status = label(response.status().as_str());
+    let status = response.status();
     let elapsed = started.elapsed();
-    metrics::counter!("identity_os_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status.clone()).increment(1);
-    metrics::histogram!("identity_os_http_request_duration_seconds", "route" => route, "method" => method).record(elapsed);
+    RequestMetrics::of(route, method, status.as_u16()).record(elapsed);
     span.in_scope(
         || tracing::debug!(%status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "response"),
     );
@@ -102,34 +99,64 @@ pub async fn record(req: Request, next: Next) -> Response {
 
 /// The standard methods by name; anything else is one label, so that made-up methods
 /// cannot grow the label set.
-fn method_name(method: &Method) -> &str {
-    const KNOWN: [Method; 9] = [
-        Method::GET,
-        Method::POST,
-        Method::PUT,
-        Method::PATCH,
-        Method::DELETE,
-        Method::HEAD,
-        Method::OPTIONS,
-        Method::TRACE,
-        Method::CONNECT,
-    ];
-    if KNOWN.contains(method) {
-        method.as_str()
-    } else {
-        "OTHER"
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
     }
 }
 
-/// A label value shared, not copied: the routes, methods and statuses are a small fixed
-/// set, so each is allocated once and then only reference-counted per request.
-fn label(text: &str) -> SharedString {
-    static LABELS: OnceLock<DashMap<Box<str>, Arc<str>>> = OnceLock::new();
-    let labels = LABELS.get_or_init(DashMap::new);
-    if let Some(shared) = labels.get(text) {
-        return SharedString::from(Arc::clone(&shared));
+/// The request metrics of one route, method and status, registered with the recorder
+/// once: the `counter!`/`histogram!` macros build a key and look it up in the
+/// recorder's registry on every call, allocating on the way. Routes, methods and
+/// statuses are a small fixed set, so the handles are kept per route.
+struct RequestMetrics {
+    method: &'static str,
+    status: u16,
+    requests: Counter,
+    duration: Histogram,
+}
+
+impl RequestMetrics {
+    fn of(route: &str, method: &'static str, status: u16) -> Arc<RequestMetrics> {
+        static BY_ROUTE: OnceLock<DashMap<Box<str>, Vec<Arc<RequestMetrics>>>> = OnceLock::new();
+        let by_route = BY_ROUTE.get_or_init(DashMap::new);
+        let find = |known: &[Arc<RequestMetrics>]| {
+            known
+                .iter()
+                .find(|m| m.status == status && m.method == method)
+                .cloned()
+        };
+        if let Some(found) = by_route.get(route).and_then(|known| find(&known)) {
+            return found;
+        }
+        let mut known = by_route.entry(route.into()).or_default();
+        if let Some(found) = find(&known) {
+            return found;
+        }
+        let labels = [("route", route.to_owned()), ("method", method.to_owned())];
+        let mut with_status = labels.to_vec();
+        with_status.push(("status", status.to_string()));
+        let made = Arc::new(RequestMetrics {
+            method,
+            status,
+            requests: metrics::counter!("identity_os_http_requests_total", &with_status),
+            duration: metrics::histogram!("identity_os_http_request_duration_seconds", &labels),
+        });
+        known.push(Arc::clone(&made));
+        made
     }
-    let shared: Arc<str> = Arc::from(text);
-    labels.insert(text.into(), Arc::clone(&shared));
-    SharedString::from(shared)
+
+    fn record(&self, elapsed: std::time::Duration) {
+        self.requests.increment(1);
+        self.duration.record(elapsed);
+    }
 }

@@ -1,8 +1,8 @@
 //! The engine routes of an instance: process, batch, snapshot, contract, reset, history,
 //! drift.
 
+use crate::http::json::Json;
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 

@@ -1,7 +1,7 @@
 //! `/v1/instances`: create, list, get, patch, delete, restore.
 
+use crate::http::json::Json;
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};

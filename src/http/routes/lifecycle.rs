@@ -1,7 +1,7 @@
 //! `POST /v1/instances/{id}/stop | start | restart | update`.
 
+use crate::http::json::Json;
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Path, State};
 
 use crate::engine::EngineVersion;

@@ -1,6 +1,6 @@
 //! `GET /v1/personas`, `GET /v1/personas/{id}`: the twelve reference personas.
 
-use axum::Json;
+use crate::http::json::Json;
 use axum::extract::Path;
 use serde::Serialize;
 

@@ -1,7 +1,9 @@
 //! `/v1/test`: the forced-choice questionnaire and its submission.
 
+use axum::Extension;
 use axum::extract::State;
-use axum::{Extension, Json};
+
+use crate::http::json::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::questionnaire::{Question, TestVersion};

@@ -1,7 +1,9 @@
 //! `/sdk/v1/personas` and `/sdk/v1/test`: the catalogue and the questionnaire.
 
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::{Extension, Json};
+
+use crate::http::json::Json;
 
 use crate::engine::personas;
 use crate::http::AppState;

@@ -1,7 +1,7 @@
 //! `/sdk/v1/instances/{id}/…`: process, batch, snapshot, contract, reset, history, drift.
 
+use crate::http::json::Json;
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 

@@ -1,7 +1,7 @@
 //! `/sdk/v1/instances`: create, list, get, update, delete.
 
+use crate::http::json::Json;
 use axum::Extension;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
