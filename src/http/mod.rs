@@ -109,8 +109,12 @@ pub fn router(
         .routes(routes!(questionnaire::questions))
         .routes(routes!(questionnaire::submit));
     let (mut app, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/v1", guarded(v1, &state))
-        .nest("/sdk/v1", guarded(sdk::routes(&state), &state))
+        // Merged, not nested: the handlers' paths carry their prefixes, because
+        // `Router::nest` wraps every route in two more services (prefix stripping, which
+        // parses a new URI, and the nested path), a boxed service clone and a boxed
+        // future per request each.
+        .merge(guarded(v1, &state))
+        .merge(guarded(sdk::routes(&state), &state))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -65,7 +65,7 @@ pub(crate) fn no_state() -> ApiError {
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/process",
+    path = "/v1/instances/{id}/process",
     tag = "engine",
     summary = "Process one observation",
     request_body = ObservationIn,
@@ -95,7 +95,7 @@ pub async fn process(
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/process/batch",
+    path = "/v1/instances/{id}/process/batch",
     tag = "engine",
     summary = "Process 1–100 observations as one all-or-nothing turn",
     request_body = BatchIn,
@@ -134,7 +134,7 @@ pub async fn batch(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/snapshot",
+    path = "/v1/instances/{id}/snapshot",
     tag = "engine",
     summary = "The current state",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
@@ -169,7 +169,7 @@ pub async fn snapshot(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/contract",
+    path = "/v1/instances/{id}/contract",
     tag = "engine",
     summary = "The current execution contract",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
@@ -198,7 +198,7 @@ pub struct ResetIn {
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/reset",
+    path = "/v1/instances/{id}/reset",
     tag = "engine",
     summary = "Reset the state (initial, default or last_stable)",
     request_body = ResetIn,
@@ -246,7 +246,7 @@ pub(crate) async fn reset_instance(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/history",
+    path = "/v1/instances/{id}/history",
     tag = "engine",
     summary = "Processed observations, newest first",
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
@@ -276,7 +276,7 @@ pub async fn history(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/drift",
+    path = "/v1/instances/{id}/drift",
     tag = "engine",
     summary = "Drift events (D1–D3), newest first",
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),

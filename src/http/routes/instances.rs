@@ -25,7 +25,7 @@ use super::calls::call;
 
 #[utoipa::path(
     post,
-    path = "/instances",
+    path = "/v1/instances",
     operation_id = "create_instance",
     tag = "instances",
     summary = "Create an instance",
@@ -74,7 +74,7 @@ const SCAN_PAGE: u32 = 500;
 
 #[utoipa::path(
     get,
-    path = "/instances",
+    path = "/v1/instances",
     operation_id = "list_instances",
     tag = "instances",
     summary = "List the account's instances",
@@ -169,7 +169,7 @@ pub async fn list_page(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}",
+    path = "/v1/instances/{id}",
     operation_id = "get_instance",
     tag = "instances",
     summary = "Get an instance",
@@ -202,7 +202,7 @@ pub async fn body(
 
 #[utoipa::path(
     patch,
-    path = "/instances/{id}",
+    path = "/v1/instances/{id}",
     operation_id = "patch_instance",
     tag = "instances",
     summary = "Change name, description, user, metadata or cycle cap",
@@ -268,7 +268,7 @@ pub struct Deleted {
 
 #[utoipa::path(
     delete,
-    path = "/instances/{id}",
+    path = "/v1/instances/{id}",
     operation_id = "delete_instance",
     tag = "instances",
     summary = "Soft-delete an instance (or purge it now)",
@@ -318,7 +318,7 @@ pub async fn delete_instance(
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/restore",
+    path = "/v1/instances/{id}/restore",
     operation_id = "restore_instance",
     tag = "instances",
     summary = "Restore a soft-deleted instance within the retention window",

@@ -22,7 +22,7 @@ use super::instances::body;
 /// and passivates. Processing answers 409 `instance_stopped` until `start`.
 #[utoipa::path(
     post,
-    path = "/instances/{id}/stop",
+    path = "/v1/instances/{id}/stop",
     tag = "lifecycle",
     summary = "Stop an instance: processing answers 409 until started",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
@@ -46,7 +46,7 @@ pub async fn stop(
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/start",
+    path = "/v1/instances/{id}/start",
     tag = "lifecycle",
     summary = "Start a stopped instance",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
@@ -90,7 +90,7 @@ async fn set_stopped(
 /// Recreates the actor from stored state (recovers a wedged or failed instance).
 #[utoipa::path(
     post,
-    path = "/instances/{id}/restart",
+    path = "/v1/instances/{id}/restart",
     tag = "lifecycle",
     summary = "Recreate the instance's actor from stored state",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),
@@ -115,7 +115,7 @@ pub async fn restart(
 /// Moves the instance to the newest engine version, keeping its state.
 #[utoipa::path(
     post,
-    path = "/instances/{id}/update",
+    path = "/v1/instances/{id}/update",
     tag = "lifecycle",
     summary = "Move the instance to the newest engine version",
     params(("id" = String, Path, description = "Instance id (`inst_…`)")),

@@ -42,7 +42,7 @@ impl From<&'static Persona> for PersonaBody {
 
 #[utoipa::path(
     get,
-    path = "/personas",
+    path = "/v1/personas",
     operation_id = "list_personas",
     tag = "personas",
     summary = "The twelve personas",
@@ -62,7 +62,7 @@ pub async fn list() -> Json<Listed<PersonaBody>> {
 
 #[utoipa::path(
     get,
-    path = "/personas/{id}",
+    path = "/v1/personas/{id}",
     operation_id = "get_persona",
     tag = "personas",
     summary = "One persona",

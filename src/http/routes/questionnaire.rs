@@ -45,7 +45,7 @@ pub fn test_version(version: Option<&str>) -> Result<TestVersion, ApiError> {
 
 #[utoipa::path(
     get,
-    path = "/test/questions",
+    path = "/v1/test/questions",
     tag = "test",
     summary = "The forced-choice questionnaire",
     params(QuestionsQuery),
@@ -72,7 +72,7 @@ pub async fn questions(
 /// when asked. A failed application leaves the instance as it was.
 #[utoipa::path(
     post,
-    path = "/test/submit",
+    path = "/v1/test/submit",
     tag = "test",
     summary = "Score a completed questionnaire; optionally apply it to an instance or create one",
     request_body = SubmitTest,

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 
-/// The dialect's routes, to be nested at `/sdk/v1` behind authentication.
+/// The dialect's routes (under `/sdk/v1`), to be put behind authentication.
 pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     use routes::{catalog, engine, instances};
     OpenApiRouter::new()

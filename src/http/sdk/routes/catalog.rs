@@ -19,7 +19,7 @@ use crate::timestamp::Timestamp;
 
 #[utoipa::path(
     get,
-    path = "/personas",
+    path = "/sdk/v1/personas",
     operation_id = "sdk_list_personas",
     tag = "sdk",
     summary = "The twelve personas (SDK: personas.list)",
@@ -33,7 +33,7 @@ pub async fn list_personas() -> Json<PersonaList> {
 
 #[utoipa::path(
     get,
-    path = "/personas/{id}",
+    path = "/sdk/v1/personas/{id}",
     operation_id = "sdk_get_persona",
     tag = "sdk",
     summary = "One persona (SDK: personas.get)",
@@ -48,7 +48,7 @@ pub async fn get_persona(Path(id): Path<String>) -> Result<Json<SdkPersona>, Api
 
 #[utoipa::path(
     get,
-    path = "/test/questions",
+    path = "/sdk/v1/test/questions",
     operation_id = "sdk_test_questions",
     tag = "sdk",
     summary = "The forced-choice questionnaire (SDK: test.questions)",
@@ -64,7 +64,7 @@ pub async fn questions(
 
 #[utoipa::path(
     post,
-    path = "/test/submit",
+    path = "/sdk/v1/test/submit",
     operation_id = "sdk_test_submit",
     tag = "sdk",
     summary = "Score a completed questionnaire; optionally apply it or create an instance (SDK: test.submit)",

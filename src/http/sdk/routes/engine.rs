@@ -24,7 +24,7 @@ use crate::timestamp::Timestamp;
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/process",
+    path = "/sdk/v1/instances/{id}/process",
     operation_id = "sdk_process",
     tag = "sdk",
     summary = "Process one observation (SDK: engine.process)",
@@ -57,7 +57,7 @@ pub struct BatchQuery {
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/process/batch",
+    path = "/sdk/v1/instances/{id}/process/batch",
     operation_id = "sdk_batch_process",
     tag = "sdk",
     summary = "Process 1–100 observations as one all-or-nothing turn (SDK: engine.batch_process)",
@@ -83,7 +83,7 @@ pub async fn batch(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/snapshot",
+    path = "/sdk/v1/instances/{id}/snapshot",
     operation_id = "sdk_snapshot",
     tag = "sdk",
     summary = "The current state (SDK: engine.snapshot)",
@@ -112,7 +112,7 @@ fn snapshot_of(reply: Reply) -> Result<SdkSnapshot, ApiError> {
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/contract",
+    path = "/sdk/v1/instances/{id}/contract",
     operation_id = "sdk_contract",
     tag = "sdk",
     summary = "The current execution contract (SDK: engine.contract)",
@@ -131,7 +131,7 @@ pub async fn contract(
 
 #[utoipa::path(
     post,
-    path = "/instances/{id}/reset",
+    path = "/sdk/v1/instances/{id}/reset",
     operation_id = "sdk_reset",
     tag = "sdk",
     summary = "Reset the state (SDK: engine.reset): the snapshot after it",
@@ -151,7 +151,7 @@ pub async fn reset(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/history",
+    path = "/sdk/v1/instances/{id}/history",
     operation_id = "sdk_history",
     tag = "sdk",
     summary = "Processed observations, newest first (SDK: engine.history)",
@@ -190,7 +190,7 @@ pub struct DriftQuery {
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}/drift",
+    path = "/sdk/v1/instances/{id}/drift",
     operation_id = "sdk_drift",
     tag = "sdk",
     summary = "Drift events (D1–D3), newest first (SDK: engine.drift)",

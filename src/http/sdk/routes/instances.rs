@@ -18,7 +18,7 @@ use crate::http::sdk::records::InstanceList;
 
 #[utoipa::path(
     post,
-    path = "/instances",
+    path = "/sdk/v1/instances",
     operation_id = "sdk_create_instance",
     tag = "sdk",
     summary = "Create an instance (SDK: instances.create)",
@@ -36,7 +36,7 @@ pub async fn create(
 
 #[utoipa::path(
     get,
-    path = "/instances",
+    path = "/sdk/v1/instances",
     operation_id = "sdk_list_instances",
     tag = "sdk",
     summary = "List the account's instances (SDK: instances.list)",
@@ -54,7 +54,7 @@ pub async fn list(
 
 #[utoipa::path(
     get,
-    path = "/instances/{id}",
+    path = "/sdk/v1/instances/{id}",
     operation_id = "sdk_get_instance",
     tag = "sdk",
     summary = "Get an instance (SDK: instances.get)",
@@ -72,7 +72,7 @@ pub async fn get(
 
 #[utoipa::path(
     patch,
-    path = "/instances/{id}",
+    path = "/sdk/v1/instances/{id}",
     operation_id = "sdk_update_instance",
     tag = "sdk",
     summary = "Change name or description (SDK: instances.update; `{}` changes nothing)",
@@ -92,7 +92,7 @@ pub async fn update(
 
 #[utoipa::path(
     delete,
-    path = "/instances/{id}",
+    path = "/sdk/v1/instances/{id}",
     operation_id = "sdk_delete_instance",
     tag = "sdk",
     summary = "Soft-delete an instance (SDK: instances.delete)",
