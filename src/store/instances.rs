@@ -16,7 +16,18 @@ use super::records::{
 use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
 use super::{Store, StoreError, micros, with_pool};
 
+/// A live instance, as lists test it: the predicate of the partial list indexes, so that
+/// PostgreSQL can use them.
 const LIVE: &str = "i.deleted_at IS NULL";
+
+/// A live instance, as statements about one instance (by primary key) test it. Not
+/// `deleted_at IS NULL`: that predicate lets PostgreSQL use the partial list indexes,
+/// which lead with `account_id`, and with its statistics lagging a bulk insert (or
+/// autovacuum off) it rates one of them as cheap as the primary key, picks it, and walks
+/// every live instance of the account to find the one id (measured: 1.5 ms instead of
+/// 0.02 ms at 10 000 instances, and linear in the account's size). A predicate those
+/// indexes cannot serve leaves the primary key; `deleted_at` is a positive time when set.
+const LIVE_BY_KEY: &str = "COALESCE(deleted_at, -1) < 0";
 
 impl Store {
     /// Creates the instance and its first snapshot in one transaction.
@@ -70,7 +81,8 @@ impl Store {
         account: &AccountId,
         id: &InstanceId,
     ) -> Result<InstanceRecord, StoreError> {
-        let sql = format!("{INSTANCE_SELECT} WHERE i.id = $1 AND i.account_id = $2 AND {LIVE}");
+        let sql =
+            format!("{INSTANCE_SELECT} WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}");
         let row: Option<InstanceRow> = with_pool!(self.backend(), |pool| {
             sqlx::query_as(&sql)
                 .bind(id.as_str())
@@ -91,7 +103,7 @@ impl Store {
     ) -> Result<(Timestamp, Timestamp), StoreError> {
         let sql = format!(
             "SELECT i.created_at, i.updated_at FROM instances i \
-             WHERE i.id = $1 AND i.account_id = $2 AND {LIVE}"
+             WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}"
         );
         let row: Option<(i64, i64)> = with_pool!(self.backend(), |pool| {
             sqlx::query_as(&sql)
@@ -177,11 +189,11 @@ impl Store {
     ) -> Result<InstanceRecord, StoreError> {
         let metadata = serde_json::to_string(&meta.metadata).map_err(corrupt)?;
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE instances SET name = $1, description = $2, user_tag = $3, metadata = $4, \
                  cycle_cap = $5, updated_at = $6 \
-                 WHERE id = $7 AND account_id = $8 AND deleted_at IS NULL",
-            )
+                 WHERE id = $7 AND account_id = $8 AND {LIVE_BY_KEY}"
+            ))
             .bind(meta.name.as_str())
             .bind(meta.description.as_str())
             .bind(meta.user.as_deref())
@@ -206,10 +218,10 @@ impl Store {
         at: Timestamp,
     ) -> Result<InstanceRecord, StoreError> {
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE instances SET stopped = $1, updated_at = $2 \
-                 WHERE id = $3 AND account_id = $4 AND deleted_at IS NULL",
-            )
+                 WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}"
+            ))
             .bind(stopped)
             .bind(at.as_micros())
             .bind(id.as_str())
@@ -230,10 +242,10 @@ impl Store {
         at: Timestamp,
     ) -> Result<InstanceRecord, StoreError> {
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE instances SET engine_version = $1, updated_at = $2 \
-                 WHERE id = $3 AND account_id = $4 AND deleted_at IS NULL",
-            )
+                 WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}"
+            ))
             .bind(i32::from(version.number()))
             .bind(at.as_micros())
             .bind(id.as_str())
@@ -272,10 +284,10 @@ impl Store {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE instances SET deleted_at = $1, updated_at = $1 \
-                 WHERE id = $2 AND account_id = $3 AND deleted_at IS NULL",
-            )
+                 WHERE id = $2 AND account_id = $3 AND {LIVE_BY_KEY}"
+            ))
             .bind(at.as_micros())
             .bind(id.as_str())
             .bind(account.as_str())
