@@ -131,7 +131,7 @@ pub fn router(
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // Inside the router: it needs the matched route's template.
-        .layer(axum::middleware::from_fn(observe::record))
+        .layer(observe::RecordLayer)
         .with_state(state);
     // Around the router, once: `Router::layer` wraps every route, which costs a boxed
     // service clone per layer per request; these need nothing from routing.

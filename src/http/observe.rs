@@ -1,21 +1,25 @@
 //! Request ids, request metrics and the per-request tracing span.
 
 use std::cell::Cell;
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::Response;
 use dashmap::DashMap;
 use metrics::{Counter, Histogram};
-use tower::ServiceBuilder;
+use pin_project_lite::pin_project;
 use tower::layer::util::{Identity, Stack};
+use tower::{Layer, Service, ServiceBuilder};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tracing::Instrument;
+use tracing::instrument::Instrumented;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -69,32 +73,97 @@ pub fn request_id_layers() -> ServiceBuilder<
 
 /// Counts and times every request by route template and status, inside a span that
 /// carries the request id; answers to `/sdk/` requests get the SDK's wire rules.
-pub async fn record(req: Request, next: Next) -> Response {
-    let sdk = super::sdk::wire::is_sdk_path(req.uri().path());
-    // A clone of the template's `Arc`, not of the text.
-    let matched = req.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let method = method_name(req.method());
-    let span = {
-        let request_id = req
-            .headers()
-            .get(&X_REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        tracing::info_span!("request", %method, %route, %request_id)
-    };
-    let started = Instant::now();
-    let mut response = next.run(req).instrument(span.clone()).await;
-    if sdk {
-        response = super::sdk::wire::translate(response);
+///
+/// A layer of its own rather than `middleware::from_fn`: that clones and boxes the inner
+/// service and boxes an async block of over 1 KiB for every request, where this calls
+/// the route in place and wraps its future unboxed.
+#[derive(Clone, Copy, Default)]
+pub struct RecordLayer;
+
+impl<S> Layer<S> for RecordLayer {
+    type Service = Record<S>;
+
+    fn layer(&self, inner: S) -> Record<S> {
+        Record { inner }
     }
-    let status = response.status();
-    let elapsed = started.elapsed();
-    RequestMetrics::of(route, method, status.as_u16()).record(elapsed);
-    span.in_scope(
-        || tracing::debug!(%status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "response"),
-    );
-    response
+}
+
+#[derive(Clone)]
+pub struct Record<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for Record<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Recorded<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Recorded<S::Future> {
+        let sdk = super::sdk::wire::is_sdk_path(req.uri().path());
+        // A clone of the template's `Arc`, not of the text.
+        let matched = req.extensions().get::<MatchedPath>().cloned();
+        let method = method_name(req.method());
+        let span = {
+            let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+            let request_id = req
+                .headers()
+                .get(&X_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", %method, %route, %request_id)
+        };
+        Recorded {
+            inner: self.inner.call(req).instrument(span),
+            started: Instant::now(),
+            matched,
+            method,
+            sdk,
+        }
+    }
+}
+
+const UNMATCHED: &str = "unmatched";
+
+pin_project! {
+    /// A request's answer on its way, and what [`Record`] notes when it comes.
+    pub struct Recorded<F> {
+        #[pin]
+        inner: Instrumented<F>,
+        started: Instant,
+        matched: Option<MatchedPath>,
+        method: &'static str,
+        sdk: bool,
+    }
+}
+
+impl<F> Future for Recorded<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Ok(mut response) = ready!(this.inner.as_mut().poll(cx));
+        if *this.sdk {
+            response = super::sdk::wire::translate(response);
+        }
+        let status = response.status();
+        let elapsed = this.started.elapsed();
+        let route = this.matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+        RequestMetrics::of(route, this.method, status.as_u16()).record(elapsed);
+        this.inner.span().in_scope(
+            || tracing::debug!(%status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "response"),
+        );
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// The standard methods by name; anything else is one label, so that made-up methods

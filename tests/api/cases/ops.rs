@@ -8,14 +8,43 @@ pub async fn operations_routes_answer(db: Db) {
     assert_eq!(health.status, StatusCode::OK);
     let ready = server.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(ready.status, StatusCode::OK);
-    // A request first, so the metrics have something to say.
-    server.get("/v1/personas").await;
+    // Requests first, so the metrics have something to say: counted by route template,
+    // method and status.
+    for _ in 0..2 {
+        assert_eq!(server.get("/v1/personas").await.status, StatusCode::OK);
+    }
+    let missing = server.get("/v1/personas/no-such-persona").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let metrics = server.call(Method::GET, "/metrics", None, None).await;
     assert_eq!(metrics.status, StatusCode::OK);
     let text = metrics.body.as_str().unwrap_or_default().to_owned();
-    assert!(text.contains("identity_os_http_requests_total"), "{text}");
-    assert!(text.contains(r#"route="/v1/personas""#), "{text}");
+    let count = |route: &str, status: &str| {
+        requests_counted(
+            &text,
+            &[("route", route), ("method", "GET"), ("status", status)],
+        )
+    };
+    assert_eq!(count("/v1/personas", "200"), Some(2), "{text}");
+    assert_eq!(count("/v1/personas/{id}", "404"), Some(1), "{text}");
+    assert!(
+        text.contains("identity_os_http_request_duration_seconds"),
+        "{text}"
+    );
     server.terminate().await;
+}
+
+/// The value of `identity_os_http_requests_total` with exactly these labels.
+fn requests_counted(text: &str, labels: &[(&str, &str)]) -> Option<u64> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("identity_os_http_requests_total{"))
+        .filter_map(|rest| rest.split_once("} "))
+        .find(|(set, _)| {
+            set.split(',').count() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| set.split(',').any(|kv| kv == format!("{k}=\"{v}\"")))
+        })
+        .and_then(|(_, value)| value.trim().parse().ok())
 }
 
 pub async fn shutdown_on_sigterm_is_graceful(db: Db) {
