@@ -24,9 +24,7 @@ pub enum Command {
         keep_intermediate: bool,
     },
     /// The current state.
-    Read {
-        account: AccountId,
-    },
+    Read { account: AccountId },
     Reset {
         account: AccountId,
         target: ResetTarget,
@@ -38,17 +36,22 @@ pub enum Command {
         /// resident actor's task (inline it cost ≈ 150 bytes per resident instance).
         profile: Box<Profile>,
     },
+    // The row was changed at `updated_at`; these bring the live instance along.
     SetStopped {
         account: AccountId,
         stopped: bool,
+        updated_at: Timestamp,
     },
-    SetCycleCap {
+    /// Metadata was patched (the cycle cap is the part the instance enforces).
+    SetMeta {
         account: AccountId,
         cap: Option<u64>,
+        updated_at: Timestamp,
     },
     SetEngineVersion {
         account: AccountId,
         version: EngineVersion,
+        updated_at: Timestamp,
     },
 }
 
@@ -60,7 +63,7 @@ impl Command {
             | Command::Reset { account, .. }
             | Command::Adopt { account, .. }
             | Command::SetStopped { account, .. }
-            | Command::SetCycleCap { account, .. }
+            | Command::SetMeta { account, .. }
             | Command::SetEngineVersion { account, .. } => account,
         }
     }
@@ -78,6 +81,9 @@ pub struct Reply {
     pub cycle_count: u64,
     /// When the newest cycle was recorded (`None` before the first).
     pub last_cycle_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// The row's last change as the instance knows it.
+    pub updated_at: Timestamp,
 }
 
 /// Why an instance refused a command.
@@ -141,16 +147,29 @@ impl Entity for Instance {
                 let append = self.adopt(*profile);
                 (vec![self.current()], Some(append), false)
             }
-            Command::SetStopped { stopped, .. } => {
+            Command::SetStopped {
+                stopped,
+                updated_at,
+                ..
+            } => {
                 self.set_stopped(stopped);
+                self.touch(updated_at);
                 (vec![self.current()], Some(self.flush()), false)
             }
-            Command::SetCycleCap { cap, .. } => {
+            Command::SetMeta {
+                cap, updated_at, ..
+            } => {
                 self.set_cycle_cap(cap);
+                self.touch(updated_at);
                 (vec![self.current()], None, false)
             }
-            Command::SetEngineVersion { version, .. } => {
+            Command::SetEngineVersion {
+                version,
+                updated_at,
+                ..
+            } => {
                 self.set_engine_version(version);
+                self.touch(updated_at);
                 (vec![self.current()], Some(self.flush()), false)
             }
         };
@@ -177,6 +196,8 @@ impl Instance {
             throttled,
             cycle_count: self.cycle_count(),
             last_cycle_at: self.last_cycle_at(),
+            created_at: self.created_at(),
+            updated_at: self.updated_at(),
         }
     }
 }

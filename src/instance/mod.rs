@@ -55,16 +55,20 @@ pub struct Instance {
     state: EngineState,
     /// Lifetime cycles: the `seq` of the newest history entry.
     seq: u64,
-    /// The `seq` of the newest durable snapshot.
-    snapshot_seq: u64,
+    /// Cycles since the newest durable snapshot, and how many make the next one due:
+    /// 32 bits each, so that the two share the 8 bytes one `u64` would take (a resident
+    /// instance stays under 8 KiB, BENCHMARKS.md).
+    since_snapshot: u32,
+    snapshot_every: u32,
     created_at: Timestamp,
+    /// The instance row's last change (metadata, stop/start, engine version), kept here
+    /// so that reads of a resident instance need no query.
+    updated_at: Timestamp,
     last_cycle_at: Option<Timestamp>,
     /// The newest cycle's drift, repeated by throttled answers.
     last_drift: Drift,
     cycle_cap: Option<u64>,
     stopped: bool,
-    /// Cycles between full snapshots (set by the journal that loads the instance).
-    snapshot_every: u64,
 }
 
 impl Instance {
@@ -83,13 +87,14 @@ impl Instance {
             engine,
             state: stored.snapshot.state,
             seq: stored.snapshot.seq,
-            snapshot_seq: stored.snapshot.seq,
+            since_snapshot: 0,
             created_at: record.created_at,
+            updated_at: record.updated_at,
             last_cycle_at: stored.snapshot.last_cycle_at,
             last_drift: Drift::NONE,
             cycle_cap: record.meta.cycle_cap,
             stopped: record.stopped,
-            snapshot_every: snapshot_every.max(1),
+            snapshot_every: u32::try_from(snapshot_every.max(1)).unwrap_or(u32::MAX),
         };
         for entry in stored.tail {
             if entry.seq != instance.seq + 1 {
@@ -107,6 +112,7 @@ impl Instance {
                 return Err(RestoreError::Diverged { seq: entry.seq });
             }
             instance.seq = entry.seq;
+            instance.since_snapshot = instance.since_snapshot.saturating_add(1);
             instance.last_cycle_at = Some(entry.recorded_at);
         }
         Ok(instance)
@@ -119,6 +125,20 @@ impl Instance {
 
     pub fn last_cycle_at(&self) -> Option<Timestamp> {
         self.last_cycle_at
+    }
+
+    pub fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// The row changed at `at`. Never backwards: concurrent changes may report out of
+    /// order, and the row keeps the newest.
+    pub fn touch(&mut self, at: Timestamp) {
+        self.updated_at = self.updated_at.max(at);
     }
 
     pub fn is_stopped(&self) -> bool {
@@ -165,6 +185,7 @@ impl Instance {
         for (i, input) in inputs.iter().enumerate() {
             let drift = self.engine.step(&mut self.state, input.observation, dt);
             self.seq += 1;
+            self.since_snapshot = self.since_snapshot.saturating_add(1);
             self.last_drift = drift;
             cycles.push(CycleRecord {
                 entry: HistoryEntry {
@@ -185,8 +206,7 @@ impl Instance {
             dt = Dt::ZERO;
         }
         self.last_cycle_at = Some(now);
-        let snapshot =
-            (self.seq - self.snapshot_seq >= self.snapshot_every).then(|| self.snapshot_record());
+        let snapshot = (self.since_snapshot >= self.snapshot_every).then(|| self.snapshot_record());
         Ok(Processed {
             views,
             append: self.append(cycles, snapshot),
@@ -250,7 +270,7 @@ impl Instance {
     }
 
     fn snapshot_record(&mut self) -> SnapshotRecord {
-        self.snapshot_seq = self.seq;
+        self.since_snapshot = 0;
         SnapshotRecord {
             seq: self.seq,
             state: self.state,

@@ -149,14 +149,10 @@ pub async fn snapshot(
     Path(id): Path<String>,
 ) -> Result<Json<Data<SnapshotBody>>, ApiError> {
     let id = instance_id(&id)?;
-    // The state from the actor, the times from the row: both at once.
-    let (times, reply) = tokio::join!(
-        state.store.instance_times(&account.id, &id),
-        call(&state, &id, read(&account))
-    );
-    let (created_at, updated_at) = times?;
-    let reply = reply?;
-    let cycle_count = reply.cycle_count;
+    // All from the actor, times included: a resident instance is read without a query.
+    let reply = call(&state, &id, read(&account)).await?;
+    let (cycle_count, created_at, updated_at) =
+        (reply.cycle_count, reply.created_at, reply.updated_at);
     Ok(Json(Data {
         data: SnapshotBody {
             snapshot: first(reply.views)?.snapshot,

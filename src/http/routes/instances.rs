@@ -234,18 +234,19 @@ pub async fn patch_instance(
 ) -> Result<InstanceBody, ApiError> {
     let current = state.store.get_instance(&account.id, id).await?;
     let meta = patch.apply(current.meta.clone())?;
-    let cap_changed = meta.cycle_cap != current.meta.cycle_cap;
     let record = state
         .store
         .update_meta(&account.id, id, &meta, Timestamp::now())
         .await?;
-    if cap_changed && state.instances.is_resident(id) {
-        // The live actor enforces the cap: tell it (a passivated one reads the column).
-        let cap = Command::SetCycleCap {
+    if state.instances.is_resident(id) {
+        // The live actor enforces the cap and answers reads with the row's times: tell
+        // it (a passivated one reads the row when it comes back).
+        let patched = Command::SetMeta {
             account: account.id.clone(),
             cap: meta.cycle_cap,
+            updated_at: record.updated_at,
         };
-        call(state, id, cap).await?;
+        call(state, id, patched).await?;
     }
     let resident = state.instances.is_resident(id);
     Ok(InstanceBody::new(record, resident))

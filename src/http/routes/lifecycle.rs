@@ -73,7 +73,7 @@ async fn set_stopped(
     id: &crate::ids::InstanceId,
     stopped: bool,
 ) -> Result<(), ApiError> {
-    state
+    let record = state
         .store
         .set_stopped(&account.id, id, stopped, Timestamp::now())
         .await?;
@@ -81,6 +81,7 @@ async fn set_stopped(
         let command = Command::SetStopped {
             account: account.id.clone(),
             stopped,
+            updated_at: record.updated_at,
         };
         call(state, id, command).await?;
     }
@@ -131,7 +132,7 @@ pub async fn update(
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     let version = EngineVersion::LATEST;
-    state
+    let record = state
         .store
         .set_engine_version(&account.id, &id, version, Timestamp::now())
         .await?;
@@ -139,6 +140,7 @@ pub async fn update(
         let command = Command::SetEngineVersion {
             account: account.id.clone(),
             version,
+            updated_at: record.updated_at,
         };
         call(&state, &id, command).await?;
     }

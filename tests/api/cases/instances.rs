@@ -81,6 +81,10 @@ pub async fn instances_are_created_read_listed_changed_and_deleted(db: Db) {
     assert_eq!(by_user.body["pagination"]["total"], 1);
     assert_eq!(by_user.body["data"][0]["id"], id.as_str());
 
+    // Resident first: the snapshot after the patch then comes from a live actor that was
+    // told of it, not from a fresh load of the row.
+    let before = server.get(&format!("/v1/instances/{id}/snapshot")).await;
+    assert_eq!(before.status, StatusCode::OK);
     let patched = server
         .call(
             Method::PATCH,
@@ -104,6 +108,16 @@ pub async fn instances_are_created_read_listed_changed_and_deleted(db: Db) {
         (&data(&snap)["created_at"], &data(&snap)["updated_at"]),
         (&inst["created_at"], &data(&patched)["updated_at"])
     );
+    // So does a stop, which changes the row too.
+    let stopped = server.post_empty(&format!("/v1/instances/{id}/stop")).await;
+    assert_eq!(stopped.status, StatusCode::OK, "{}", stopped.body);
+    assert_ne!(data(&stopped)["updated_at"], data(&patched)["updated_at"]);
+    let snap = server.get(&format!("/v1/instances/{id}/snapshot")).await;
+    assert_eq!(data(&snap)["updated_at"], data(&stopped)["updated_at"]);
+    let started = server
+        .post_empty(&format!("/v1/instances/{id}/start"))
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let engine_field = server
         .call(
             Method::PATCH,
