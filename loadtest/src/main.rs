@@ -280,10 +280,11 @@ async fn run(args: RunArgs) -> Result<Report, String> {
     }
 }
 
-/// Runs `run` and says how much CPU the load generator and PostgreSQL (every process of
-/// that name on this machine) spent per answer meanwhile.
-async fn with_cpu(run: impl Future<Output = Stats>) -> (Stats, Vec<String>) {
-    let (own, database) = (cpu::of_self(), cpu::of_postgres());
+/// Runs `run` and says how much CPU the load generator, and with `database` PostgreSQL
+/// (every process of that name on this machine), spent per answer meanwhile.
+async fn with_cpu(run: impl Future<Output = Stats>, database: bool) -> (Stats, Vec<String>) {
+    let postgres = || database.then(cpu::of_postgres).flatten();
+    let (own, database) = (cpu::of_self(), postgres());
     let outcome = run.await;
     let answered = outcome.answered();
     let mut checks = Vec::new();
@@ -292,7 +293,7 @@ async fn with_cpu(run: impl Future<Output = Stats>) -> (Stats, Vec<String>) {
             "the load generator used {us:.0} µs of CPU per answer (/proc)"
         ));
     }
-    if let Some(us) = cpu::per_answer(database, cpu::of_postgres(), answered) {
+    if let Some(us) = cpu::per_answer(database, postgres(), answered) {
         checks.push(format!(
             "PostgreSQL used {us:.0} µs of CPU per answer (/proc, all its processes)"
         ));
@@ -315,7 +316,7 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         requests: args.requests,
         duration: Duration::from_secs(args.duration_secs),
     };
-    let (ours, mut checks) = with_cpu(driver::run(client, &work, mode, limit)).await;
+    let (ours, mut checks) = with_cpu(driver::run(client, &work, mode, limit), true).await;
     let mut problems: Vec<String> = ours
         .failures
         .iter()
@@ -339,7 +340,7 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         let against = Arc::new(baseline::Against(work.clone()));
         let cpu_before = baseline.cpu_time();
         let (base, mut base_checks) =
-            with_cpu(driver::run(&base_client, &against, mode, limit)).await;
+            with_cpu(driver::run(&base_client, &against, mode, limit), false).await;
         for check in &mut base_checks {
             *check = format!("against the baseline, {check}");
         }

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
@@ -158,7 +158,7 @@ where
         let status = response.status();
         let elapsed = this.started.elapsed();
         let route = this.matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-        RequestMetrics::of(route, this.method, status.as_u16()).record(elapsed);
+        RequestMetrics::record(route, this.method, status.as_u16(), elapsed);
         this.inner.span().in_scope(
             || tracing::debug!(%status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "response"),
         );
@@ -195,37 +195,36 @@ struct RequestMetrics {
 }
 
 impl RequestMetrics {
-    fn of(route: &str, method: &'static str, status: u16) -> Arc<RequestMetrics> {
-        static BY_ROUTE: OnceLock<DashMap<Box<str>, Vec<Arc<RequestMetrics>>>> = OnceLock::new();
+    /// Counts one request and its time under its route, method and status.
+    fn record(route: &str, method: &'static str, status: u16, elapsed: std::time::Duration) {
+        static BY_ROUTE: OnceLock<DashMap<Box<str>, Vec<RequestMetrics>>> = OnceLock::new();
         let by_route = BY_ROUTE.get_or_init(DashMap::new);
-        let find = |known: &[Arc<RequestMetrics>]| {
-            known
+        let noted = |known: &[RequestMetrics]| {
+            let found = known
                 .iter()
-                .find(|m| m.status == status && m.method == method)
-                .cloned()
+                .find(|m| m.status == status && m.method == method);
+            if let Some(m) = found {
+                m.requests.increment(1);
+                m.duration.record(elapsed);
+            }
+            found.is_some()
         };
-        if let Some(found) = by_route.get(route).and_then(|known| find(&known)) {
-            return found;
+        if by_route.get(route).is_some_and(|known| noted(&known)) {
+            return;
         }
         let mut known = by_route.entry(route.into()).or_default();
-        if let Some(found) = find(&known) {
-            return found;
+        if noted(&known) {
+            return;
         }
         let labels = [("route", route.to_owned()), ("method", method.to_owned())];
         let mut with_status = labels.to_vec();
         with_status.push(("status", status.to_string()));
-        let made = Arc::new(RequestMetrics {
+        known.push(RequestMetrics {
             method,
             status,
             requests: metrics::counter!("identity_os_http_requests_total", &with_status),
             duration: metrics::histogram!("identity_os_http_request_duration_seconds", &labels),
         });
-        known.push(Arc::clone(&made));
-        made
-    }
-
-    fn record(&self, elapsed: std::time::Duration) {
-        self.requests.increment(1);
-        self.duration.record(elapsed);
+        noted(&known);
     }
 }

@@ -36,7 +36,7 @@ pub enum Command {
         /// resident actor's task (inline it cost ≈ 150 bytes per resident instance).
         profile: Box<Profile>,
     },
-    // The row was changed at `updated_at`; these bring the live instance along.
+    /// The three below follow a change of the instance's row, made at `updated_at`.
     SetStopped {
         account: AccountId,
         stopped: bool,
@@ -65,6 +65,16 @@ impl Command {
             | Command::SetStopped { account, .. }
             | Command::SetMeta { account, .. }
             | Command::SetEngineVersion { account, .. } => account,
+        }
+    }
+
+    /// When the command's change of the instance's row was made, for those that follow one.
+    fn updated_at(&self) -> Option<Timestamp> {
+        match self {
+            Command::SetStopped { updated_at, .. }
+            | Command::SetMeta { updated_at, .. }
+            | Command::SetEngineVersion { updated_at, .. } => Some(*updated_at),
+            _ => None,
         }
     }
 }
@@ -127,6 +137,9 @@ impl Entity for Instance {
         command: Command,
         now: SystemTime,
     ) -> Result<Outcome<Reply, Append>, Refusal> {
+        if let Some(at) = command.updated_at() {
+            self.touch(at);
+        }
         let (views, effect, cycled) = match command {
             Command::Process {
                 inputs,
@@ -147,29 +160,16 @@ impl Entity for Instance {
                 let append = self.adopt(*profile);
                 (vec![self.current()], Some(append), false)
             }
-            Command::SetStopped {
-                stopped,
-                updated_at,
-                ..
-            } => {
+            Command::SetStopped { stopped, .. } => {
                 self.set_stopped(stopped);
-                self.touch(updated_at);
                 (vec![self.current()], Some(self.flush()), false)
             }
-            Command::SetMeta {
-                cap, updated_at, ..
-            } => {
+            Command::SetMeta { cap, .. } => {
                 self.set_cycle_cap(cap);
-                self.touch(updated_at);
                 (vec![self.current()], None, false)
             }
-            Command::SetEngineVersion {
-                version,
-                updated_at,
-                ..
-            } => {
+            Command::SetEngineVersion { version, .. } => {
                 self.set_engine_version(version);
-                self.touch(updated_at);
                 (vec![self.current()], Some(self.flush()), false)
             }
         };

@@ -135,8 +135,8 @@ impl Instance {
         self.updated_at
     }
 
-    /// The row changed at `at`. Never backwards: concurrent changes may report out of
-    /// order, and the row keeps the newest.
+    /// The row changed at `at`. Never backwards: concurrent changes may be told out of
+    /// order, and the instance keeps the newest it was told of.
     pub fn touch(&mut self, at: Timestamp) {
         self.updated_at = self.updated_at.max(at);
     }

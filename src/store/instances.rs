@@ -93,30 +93,24 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
-    /// Creation and last-change times of a live instance of `account`: one primary-key
-    /// lookup, for reads that take the state itself from the instance's actor and for
-    /// ownership checks (`NotFound` otherwise).
-    pub async fn instance_times(
+    /// `NotFound` unless `id` is a live instance of `account`: one primary-key lookup,
+    /// for reads of its history and drift that need nothing else of the row.
+    pub async fn ensure_live(
         &self,
         account: &AccountId,
         id: &InstanceId,
-    ) -> Result<(Timestamp, Timestamp), StoreError> {
+    ) -> Result<(), StoreError> {
         let sql = format!(
-            "SELECT i.created_at, i.updated_at FROM instances i \
-             WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}"
+            "SELECT 1 FROM instances i WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}"
         );
-        let row: Option<(i64, i64)> = with_pool!(self.backend(), |pool| {
-            sqlx::query_as(&sql)
+        let row: Option<i32> = with_pool!(self.backend(), |pool| {
+            sqlx::query_scalar(&sql)
                 .bind(id.as_str())
                 .bind(account.as_str())
                 .fetch_optional(pool)
                 .await
         })?;
-        let (created, updated) = row.ok_or(StoreError::NotFound)?;
-        Ok((
-            Timestamp::from_micros(created),
-            Timestamp::from_micros(updated),
-        ))
+        row.map(|_| ()).ok_or(StoreError::NotFound)
     }
 
     /// One page of the account's live instances, and how many there are in all.

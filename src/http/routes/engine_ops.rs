@@ -1,7 +1,6 @@
 //! The engine routes of an instance: process, batch, snapshot, contract, reset, history,
 //! drift.
 
-use crate::http::json::Json;
 use axum::Extension;
 use axum::extract::{Path, State};
 use serde::Deserialize;
@@ -15,6 +14,7 @@ use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, Snap
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::{Command, CycleView, Input, Reply};
@@ -304,7 +304,7 @@ pub(crate) async fn history_of(
     page: Page,
 ) -> Result<Paged<HistoryEntry>, ApiError> {
     // Ownership only: the primary-key lookup, not the instance query with its summary.
-    state.store.instance_times(&account.id, id).await?;
+    state.store.ensure_live(&account.id, id).await?;
     Ok(state.store.history_page(id, page).await?)
 }
 
@@ -317,6 +317,6 @@ pub(crate) async fn drift_of(
     level: Option<DriftLevel>,
 ) -> Result<Paged<DriftEvent>, ApiError> {
     // Ownership only: the primary-key lookup, not the instance query with its summary.
-    state.store.instance_times(&account.id, id).await?;
+    state.store.ensure_live(&account.id, id).await?;
     Ok(state.store.drift_page(id, page, level).await?)
 }

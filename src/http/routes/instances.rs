@@ -1,6 +1,5 @@
 //! `/v1/instances`: create, list, get, patch, delete, restore.
 
-use crate::http::json::Json;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,6 +14,7 @@ use crate::http::dto::instance::{
 };
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::Command;

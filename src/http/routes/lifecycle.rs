@@ -1,6 +1,5 @@
 //! `POST /v1/instances/{id}/stop | start | restart | update`.
 
-use crate::http::json::Json;
 use axum::Extension;
 use axum::extract::{Path, State};
 
@@ -11,6 +10,7 @@ use crate::http::body::Data;
 use crate::http::dto::instance::InstanceBody;
 use crate::http::error::ApiError;
 use crate::http::extract::instance_id;
+use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::instance::Command;
 use crate::timestamp::Timestamp;

@@ -1,6 +1,5 @@
 //! `GET /v1/personas`, `GET /v1/personas/{id}`: the twelve reference personas.
 
-use crate::http::json::Json;
 use axum::extract::Path;
 use serde::Serialize;
 
@@ -9,6 +8,7 @@ use crate::engine::{Contract, Engine, ModeList, ModeStrengths, display_names};
 
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::error::ApiError;
+use crate::http::json::Json;
 use crate::http::openapi::Failures;
 
 #[derive(Serialize, utoipa::ToSchema)]

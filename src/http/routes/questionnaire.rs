@@ -2,8 +2,6 @@
 
 use axum::Extension;
 use axum::extract::State;
-
-use crate::http::json::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::questionnaire::{Question, TestVersion};
@@ -15,6 +13,7 @@ use crate::http::dto::instance::{InstanceBody, NewInstanceRequest};
 use crate::http::dto::test_submission::{Submission, SubmitTest, Target, TestResultBody};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::instance::Command;
 use crate::store::InstanceMeta;

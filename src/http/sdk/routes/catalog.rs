@@ -3,14 +3,13 @@
 use axum::Extension;
 use axum::extract::{Path, State};
 
-use crate::http::json::Json;
-
 use crate::engine::personas;
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::dto::test_submission::SubmitTest;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::questionnaire::{QuestionsQuery, apply_submission, test_version};
 use crate::http::sdk::catalog::{PersonaList, SdkPersona, SdkTestResult, TestQuestions};

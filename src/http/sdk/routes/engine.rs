@@ -1,6 +1,5 @@
 //! `/sdk/v1/instances/{id}/…`: process, batch, snapshot, contract, reset, history, drift.
 
-use crate::http::json::Json;
 use axum::Extension;
 use axum::extract::{Path, State};
 use serde::Deserialize;
@@ -12,6 +11,7 @@ use crate::http::dto::audit::PageQuery;
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::calls::{call, read};
 use crate::http::routes::engine_ops::{

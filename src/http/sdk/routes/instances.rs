@@ -1,6 +1,5 @@
 //! `/sdk/v1/instances`: create, list, get, update, delete.
 
-use crate::http::json::Json;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,6 +9,7 @@ use crate::http::auth::Account;
 use crate::http::dto::instance::{CreateInstance, InstanceBody, ListQuery, PatchInstance};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::instances::{
     self, DeleteQuery, create_instance, delete_instance, list_page, patch_instance,
