@@ -13,6 +13,9 @@ use figment::Figment;
 use figment::providers::{Format, Toml};
 use serde::Deserialize;
 
+/// hyper's smallest read buffer, which bounds a request head.
+const MIN_HEAD_BYTES: usize = 8192;
+
 /// The shipped defaults.
 const DEFAULTS: &str = include_str!("../config/default.toml");
 const DEFAULT_PATH: &str = "config/default.toml";
@@ -44,6 +47,11 @@ pub struct Config {
 pub struct ServerConfig {
     pub bind: String,
     pub max_body_bytes: usize,
+    pub max_head_bytes: usize,
+    pub max_connections: usize,
+    pub header_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
+    pub body_timeout_ms: u64,
     pub docs_enabled: bool,
     pub log: String,
     pub shutdown_deadline_ms: u64,
@@ -203,7 +211,18 @@ impl Config {
                 "expected idos_sk_ followed by at least 24 letters or digits",
             ));
         }
-        let positive: [(&'static str, u64); 6] = [
+        if self.server.max_head_bytes < MIN_HEAD_BYTES {
+            return Err(invalid(
+                "server.max_head_bytes",
+                self.server.max_head_bytes.to_string(),
+                "must be at least 8192",
+            ));
+        }
+        let positive: [(&'static str, u64); 10] = [
+            ("server.max_connections", self.server.max_connections as u64),
+            ("server.header_timeout_ms", self.server.header_timeout_ms),
+            ("server.idle_timeout_ms", self.server.idle_timeout_ms),
+            ("server.body_timeout_ms", self.server.body_timeout_ms),
             ("engine.snapshot_every", self.engine.snapshot_every),
             ("engine.batch_max", self.engine.batch_max as u64),
             ("server.max_body_bytes", self.server.max_body_bytes as u64),

@@ -3,7 +3,6 @@
 //! Start-up failures (a bad setting, an unreachable database, a port taken) come back as
 //! one line naming the setting, for `main` to print before exiting non-zero.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,8 +95,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     .map_err(|e| StartError(format!("actors: cannot start the runtime: {e}")))?;
     let config = Arc::new(config);
     let shutdown = Shutdown::default();
+    let auth = Arc::new(Authenticator::new(store.clone()));
+    tokio::spawn(auth.clone().listen(shutdown.clone()));
     let state = AppState::new(Services {
-        auth: Arc::new(Authenticator::new(store.clone())),
+        auth,
         rate_limits: Arc::new(RateLimits::new(&config.plans)),
         quotas: Arc::new(Quotas::new(store.clone(), &config.plans)),
         store: store.clone(),
@@ -119,25 +120,22 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         tracing::info!("shutdown signal: draining");
         signal_shutdown.begin();
     });
-    let graceful = shutdown.clone();
-    let mut served = std::pin::pin!(
-        axum::serve(listener, axum::ServiceExt::into_make_service(app))
-            .with_graceful_shutdown(async move { graceful.wait().await })
-            .into_future()
-    );
+    let mut served = std::pin::pin!(http::conn::serve(
+        listener,
+        app,
+        conn_limits(&config),
+        shutdown.clone(),
+    ));
     let deadline = Duration::from_millis(config.server.shutdown_deadline_ms);
-    let served_error = |e: std::io::Error| StartError(format!("server error: {e}"));
     // The deadline runs from the shutdown signal, not from the start.
-    let result = tokio::select! {
-        result = &mut served => result.map_err(served_error),
-        () = shutdown.wait() => match tokio::time::timeout(deadline, &mut served).await {
-            Ok(result) => result.map_err(served_error),
-            Err(_) => {
+    tokio::select! {
+        () = &mut served => {}
+        () = shutdown.wait() => {
+            if tokio::time::timeout(deadline, &mut served).await.is_err() {
                 tracing::warn!("in-flight requests outlived the shutdown deadline");
-                Ok(())
             }
-        },
-    };
+        }
+    }
     // Every resident instance writes its snapshot before the store closes.
     let drained = tokio::time::timeout(deadline, instances.shutdown()).await;
     if drained.is_err() {
@@ -145,7 +143,42 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     store.close().await;
     tracing::info!("stopped");
-    result
+    Ok(())
+}
+
+/// The listener's bounds, warning when the open-file limit cannot hold the connections.
+fn conn_limits(config: &Config) -> http::conn::ConnLimits {
+    let server = &config.server;
+    let limits = http::conn::ConnLimits {
+        max_connections: server.max_connections,
+        header_timeout: Duration::from_millis(server.header_timeout_ms),
+        idle_timeout: Duration::from_millis(server.idle_timeout_ms),
+        max_head_bytes: server.max_head_bytes,
+    };
+    // Besides connections: the database pool, the overflow, files, a margin.
+    let needed = server.max_connections
+        + http::conn::OVERFLOW
+        + config.database.max_connections as usize
+        + 64;
+    if let Some(open_files) = open_file_limit()
+        && needed > open_files
+    {
+        tracing::warn!(
+            server.max_connections,
+            open_files,
+            "server.max_connections with the database pool exceeds the open-file limit \
+             (ulimit -n): past it new connections fail at accept; raise the limit or lower \
+             the setting"
+        );
+    }
+    limits
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux).
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Background tasks: forget idle rate-limit keys, purge expired deletions.

@@ -67,11 +67,6 @@ impl ApiError {
         e
     }
 
-    /// 400 with no single field at fault (malformed JSON).
-    pub fn malformed(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
-    }
-
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -120,6 +115,50 @@ impl ApiError {
             "payload_too_large",
             format!("request body is larger than {limit} bytes"),
         )
+    }
+
+    /// 408: the body did not arrive within `server.body_timeout_ms`.
+    pub fn body_timeout(limit_ms: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the request body did not arrive within {limit_ms} ms"),
+        );
+        e.details = Some(Box::new(Details {
+            field: Some("body".into()),
+            reason: Some("timeout".into()),
+            missing: None,
+        }));
+        e
+    }
+
+    /// 400: a request hyper could not parse as HTTP/1.1 (`conn/io.rs`).
+    pub fn unparsable_request() -> ApiError {
+        ApiError::invalid(
+            "request",
+            "malformed_http",
+            "the request is not well-formed HTTP/1.1",
+        )
+    }
+
+    /// 414 or 431: a request line or head over hyper's limits (`conn/io.rs`, docs/http.md).
+    pub fn head_too_large(status: StatusCode) -> ApiError {
+        let (code, field, message) = if status == StatusCode::URI_TOO_LONG {
+            ("uri_too_long", "uri", "the request URI is too long")
+        } else {
+            (
+                "headers_too_large",
+                "headers",
+                "the request headers are too large",
+            )
+        };
+        let mut e = ApiError::new(status, code, message);
+        e.details = Some(Box::new(Details {
+            field: Some(field.into()),
+            reason: Some("too_large".into()),
+            missing: None,
+        }));
+        e
     }
 
     pub fn unsupported_media_type() -> ApiError {
@@ -199,19 +238,39 @@ fn conflict_message(reason: &str) -> String {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = Envelope {
+impl ApiError {
+    fn envelope(&self) -> Envelope<'_> {
+        Envelope {
             error: self.code,
             message: &self.message,
             details: self.details.as_deref(),
             retry_after: self.retry_after,
-        };
-        let mut response = (self.status, Json(body)).into_response();
+        }
+    }
+
+    /// The envelope as JSON text, for answers written below axum (`conn/io.rs`).
+    pub fn envelope_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.envelope()).unwrap_or_default()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.envelope())).into_response();
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        // A body refused before it was read whole leaves the rest of it on the
+        // connection: close it rather than read on.
+        if matches!(
+            self.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         // The error itself rides along, so that another dialect at the edge (`/sdk`)
         // can render it in its own shape.

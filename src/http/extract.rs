@@ -4,8 +4,10 @@
 //! an unknown field or a value out of range deep inside a batch comes back as
 //! `details.field = "observations[3].signal_strength"`, not as a line and column.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
 use serde::de::DeserializeOwned;
 
@@ -29,20 +31,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::unsupported_media_type());
         }
-        let limit = req
+        let rules = req
             .extensions()
-            .get::<BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::payload_too_large(limit))?;
+            .get::<BodyRules>()
+            .copied()
+            .unwrap_or(BodyRules::NONE);
+        // A body declared too large is refused before a byte of it is read.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > rules.max_bytes as u64) {
+            return Err(ApiError::payload_too_large(rules.max_bytes));
+        }
+        let read = tokio::time::timeout(rules.timeout, Bytes::from_request(req, state));
+        let bytes = match read.await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(ApiError::payload_too_large(rules.max_bytes)),
+            Err(_) => {
+                let ms = u64::try_from(rules.timeout.as_millis()).unwrap_or(u64::MAX);
+                return Err(ApiError::body_timeout(ms));
+            }
+        };
         decode_json(&bytes).map(ApiJson)
     }
 }
 
-/// The configured body limit, for the 413 message.
+/// How a body may come: its largest size (`server.max_body_bytes`, 413) and how long it
+/// may take to arrive (`server.body_timeout_ms`, 408).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyRules {
+    pub max_bytes: usize,
+    pub timeout: Duration,
+}
+
+impl BodyRules {
+    const NONE: BodyRules = BodyRules {
+        max_bytes: usize::MAX,
+        timeout: Duration::MAX,
+    };
+}
 
 /// Decodes `bytes` as a `T`, naming the field at fault on failure.
 ///
@@ -60,16 +89,27 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let message = message_of(&inner);
         // A number too large for a double is reported as a syntax error, but it is a
         // bad value of a known field.
-        let bad_value = message.starts_with("number out of range");
         match inner.classify() {
             serde_json::error::Category::Data => field_error(&path, &message),
-            _ if bad_value && path != "." => field_error(&path, &message),
-            _ => ApiError::malformed(format!("malformed JSON: {message}")),
+            // A syntax error inside a field's value (`NaN`, `Infinity`, a number too
+            // large for a double, a stray character) is a bad value of that field.
+            serde_json::error::Category::Syntax if path != "." => {
+                ApiError::invalid(path.clone(), "invalid_value", format!("{path}: {message}"))
+            }
+            _ => malformed(&message),
         }
     })?;
-    de.end()
-        .map_err(|e| ApiError::malformed(format!("malformed JSON: {}", message_of(&e))))?;
+    de.end().map_err(|e| malformed(&message_of(&e)))?;
     Ok(value)
+}
+
+/// A body that is not JSON at all: the body as a whole is at fault.
+fn malformed(message: &str) -> ApiError {
+    ApiError::invalid(
+        "body",
+        "malformed_json",
+        format!("malformed JSON: {message}"),
+    )
 }
 
 /// A query string of type `T` (absent = empty).
@@ -90,17 +130,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The `{id}` segment of a route, as text.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    /// A segment that is not UTF-8 once percent-decoded names nothing that exists.
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(PathId(id)),
+            Err(_) => Err(malformed_id("resource")),
+        }
+    }
+}
+
 /// The `{id}` of an instance route. A malformed id names no instance: 404.
 pub fn instance_id(raw: &str) -> Result<InstanceId, ApiError> {
-    InstanceId::parse(raw).map_err(|_| {
-        let mut e = ApiError::not_found("instance");
-        e.details = Some(Box::new(super::error::Details {
-            field: Some("id".into()),
-            reason: Some("malformed_id".into()),
-            missing: None,
-        }));
-        e
-    })
+    InstanceId::parse(raw).map_err(|_| malformed_id("instance"))
+}
+
+fn malformed_id(what: &str) -> ApiError {
+    let mut e = ApiError::not_found(what);
+    e.details = Some(Box::new(super::error::Details {
+        field: Some("id".into()),
+        reason: Some("malformed_id".into()),
+        missing: None,
+    }));
+    e
 }
 
 /// serde's message without serde_json's " at line L column C" suffix.
@@ -124,6 +181,13 @@ fn field_error(path: &str, message: &str) -> ApiError {
     };
     if let Some(field) = named("missing field `") {
         return ApiError::invalid(field.clone(), "missing", format!("{field} is required"));
+    }
+    if let Some(field) = named("duplicate field `") {
+        return ApiError::invalid(
+            field.clone(),
+            "duplicate_field",
+            format!("{field} is given more than once"),
+        );
     }
     if let Some(field) = named("unknown field `") {
         let field = if path.ends_with(field.rsplit('.').next().unwrap_or("")) && !path.is_empty() {
@@ -239,14 +303,35 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_is_a_400_without_a_field() {
-        for body in ["", "{", "[1,2]x", "{\"observations\": [}", "nul"] {
+    fn malformed_json_names_the_body() {
+        for body in ["", "{", "nul", "{\"observations\":[],}"] {
             let e = decode_json::<Batch>(body.as_bytes()).map(|_| ()).err();
             let e = e.unwrap_or_else(|| panic!("{body:?} accepted"));
             assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{body:?}");
-            if body != "[1,2]x" {
-                assert_eq!(e.details, None, "{body:?}");
-            }
+            let d = e.details.unwrap_or_default();
+            assert_eq!(d.field.as_deref(), Some("body"), "{body:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_literal_or_a_repeated_key_names_its_field() {
+        let obs = |v: &str| {
+            format!(r#"{{"observations":[{{"mode_target":"ORDER","signal_strength":{v}}}]}}"#)
+        };
+        for literal in ["NaN", "Infinity", "-Infinity", "1e400"] {
+            assert_eq!(
+                field_of(&obs(literal)).0.as_deref(),
+                Some("observations[0].signal_strength"),
+                "{literal}"
+            );
+        }
+        let twice = r#"{"observations":[{"mode_target":"ORDER","mode_target":"ORDER","signal_strength":0.5}]}"#;
+        assert_eq!(
+            field_of(twice),
+            (
+                Some("observations[0].mode_target".into()),
+                Some("duplicate_field".into())
+            )
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod conn;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -38,7 +39,7 @@ use crate::config::Config;
 use crate::store::Store;
 
 use auth::Authenticator;
-use extract::BodyLimit;
+use extract::BodyRules;
 use quota::Quotas;
 use rate_limit::RateLimits;
 use shutdown::Shutdown;
@@ -88,7 +89,12 @@ pub fn router(
 + Sync
 + 'static {
     use routes::{engine_ops, instances, lifecycle, ops, personas, questionnaire};
-    let max_body = state.config.server.max_body_bytes;
+    let server = &state.config.server;
+    let max_body = server.max_body_bytes;
+    let body_rules = BodyRules {
+        max_bytes: max_body,
+        timeout: std::time::Duration::from_millis(server.body_timeout_ms),
+    };
     let v1 = OpenApiRouter::new()
         .routes(routes!(instances::create, instances::list))
         .routes(routes!(instances::get, instances::patch, instances::delete))
@@ -137,7 +143,7 @@ pub fn router(
     // service clone per layer per request; these need nothing from routing.
     ServiceBuilder::new()
         .layer(observe::request_id_layers())
-        .layer(axum::Extension(BodyLimit(max_body)))
+        .layer(axum::Extension(body_rules))
         .layer(DefaultBodyLimit::max(max_body))
         .service(app)
 }

@@ -139,15 +139,9 @@ impl Store {
     }
 
     /// Revokes a key; revoking twice keeps the first time. Unknown id → not found.
+    /// Running servers stop accepting it at once (`revocations.rs`).
     pub async fn revoke_key(&self, id: &KeyId, at: Timestamp) -> Result<KeyRecord, StoreError> {
-        with_pool!(self.backend(), |pool| {
-            sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
-                .bind(at.as_micros())
-                .bind(id.as_str())
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
+        self.revoke_and_tell(id, at).await?;
         self.keys(Some(id)).await?.pop().ok_or(StoreError::NotFound)
     }
 

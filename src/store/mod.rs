@@ -22,6 +22,7 @@ mod keys;
 mod loader;
 mod pages;
 mod records;
+mod revocations;
 mod rows;
 mod writer;
 
@@ -34,6 +35,7 @@ pub use records::{
     InstanceRecord, KeyRecord, NewInstance, Page, Paged, SnapshotRecord, SortKey, StoredInstance,
     Summary,
 };
+pub use revocations::Revocations;
 pub use writer::Append;
 
 use loader::LoaderHandle;

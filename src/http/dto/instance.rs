@@ -9,6 +9,8 @@ use crate::engine::{MODE_COUNT, Mode, Profile, StressState, Unit};
 use crate::http::error::ApiError;
 use crate::store::{InstanceMeta, InstanceRecord, SortKey};
 
+use super::{storable, unique_keys};
+
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_USER_CHARS: usize = 200;
@@ -79,7 +81,7 @@ impl InstanceBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitialConfig {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys::map")]
     mode_strengths: BTreeMap<String, Unit>,
     energy_level: Option<Unit>,
 }
@@ -93,8 +95,9 @@ pub struct CreateInstance {
     initial_config: Option<InitialConfig>,
     persona: Option<String>,
     user: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys::map")]
     metadata: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "storable::optional_int")]
     cycle_cap: Option<u64>,
 }
 
@@ -149,16 +152,20 @@ impl CreateInstance {
 }
 
 /// `PATCH`: only these fields may change; absent means unchanged, `null` clears the
-/// nullable ones. Engine fields are unknown fields here, so they are refused by name.
+/// nullable ones (`user`, `cycle_cap`) and is refused for the others. Engine fields are
+/// unknown fields here, so they are refused by name.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchInstance {
+    #[serde(default, deserialize_with = "not_null")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     description: Option<String>,
     #[serde(default, deserialize_with = "present")]
     user: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null_metadata")]
     metadata: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_cap")]
     cycle_cap: Option<Option<u64>>,
 }
 
@@ -167,6 +174,22 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+fn present_cap<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    storable::optional_int(d).map(Some)
+}
+
+/// A present field that cannot be null: `null` is a type error naming it, where a
+/// plain `Option` would read it as absent and change nothing.
+fn not_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+fn not_null_metadata<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    unique_keys::map(d).map(Some)
 }
 
 impl PatchInstance {
@@ -197,6 +220,7 @@ fn name(raw: &str) -> Result<String, ApiError> {
 
 /// An instance name, trimmed, 1–100 characters; `field` is the request field it came in.
 pub fn instance_name(raw: &str, field: &str) -> Result<String, ApiError> {
+    storable::text(field, raw)?;
     let trimmed = raw.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > MAX_NAME_CHARS {
@@ -210,6 +234,7 @@ pub fn instance_name(raw: &str, field: &str) -> Result<String, ApiError> {
 }
 
 fn description(raw: String) -> Result<String, ApiError> {
+    storable::text("description", &raw)?;
     if raw.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(ApiError::invalid(
             "description",
@@ -220,7 +245,11 @@ fn description(raw: String) -> Result<String, ApiError> {
     Ok(raw)
 }
 
-fn user(raw: Option<String>) -> Result<Option<String>, ApiError> {
+/// A `user` tag, as stored or as a list filter.
+pub fn user(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    if let Some(u) = &raw {
+        storable::text("user", u)?;
+    }
     if raw
         .as_ref()
         .is_some_and(|u| u.chars().count() > MAX_USER_CHARS)
@@ -243,6 +272,8 @@ fn metadata(raw: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, A
         ));
     }
     for (k, v) in &raw {
+        storable::text(&format!("metadata.{k}"), k)?;
+        storable::text(&format!("metadata.{k}"), v)?;
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY_CHARS {
             return Err(ApiError::invalid(
                 format!("metadata.{k}"),
@@ -280,7 +311,7 @@ pub enum Order {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "storable::int")]
     pub offset: u64,
     #[param(inline)]
     pub sort: Option<SortField>,

@@ -5,7 +5,10 @@
 //! fault; responses are built from domain records.
 
 pub mod audit;
+pub mod context;
 pub mod cycle;
 pub mod instance;
 pub mod observation;
+pub mod storable;
 pub mod test_submission;
+pub mod unique_keys;

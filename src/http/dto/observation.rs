@@ -8,8 +8,7 @@ use crate::http::error::ApiError;
 use crate::instance::Input;
 use crate::timestamp::Timestamp;
 
-/// Largest `context`, as JSON text.
-pub const MAX_CONTEXT_BYTES: usize = 8 * 1024;
+use super::context::{self, MAX_CONTEXT_BYTES};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,25 +37,23 @@ fn one() -> Unit {
 }
 
 impl ObservationIn {
-    /// Checks what serde cannot (context is an object within 8 KiB, timestamp is RFC
-    /// 3339); `prefix` names this observation in errors (`observations[3].`).
+    /// Checks what serde cannot (context is JSON every client reads back, timestamp is
+    /// RFC 3339); `prefix` names this observation in errors (`observations[3].`).
     pub fn into_input(self, prefix: &str, offsets: Offsets) -> Result<Input, ApiError> {
         let context = match self.context {
             None => "{}".to_owned(),
             Some(raw) => {
                 let text = raw.get();
-                if !text.trim_start().starts_with('{') {
+                if let Some(problem) = context::problem(text) {
+                    let reason = if text.len() > MAX_CONTEXT_BYTES {
+                        "too_large"
+                    } else {
+                        "invalid_value"
+                    };
                     return Err(ApiError::invalid(
                         format!("{prefix}context"),
-                        "invalid_type",
-                        format!("{prefix}context must be a JSON object"),
-                    ));
-                }
-                if text.len() > MAX_CONTEXT_BYTES {
-                    return Err(ApiError::invalid(
-                        format!("{prefix}context"),
-                        "too_large",
-                        format!("{prefix}context is over {MAX_CONTEXT_BYTES} bytes of JSON"),
+                        reason,
+                        format!("{prefix}context {problem}"),
                     ));
                 }
                 text.to_owned()

@@ -2,7 +2,7 @@
 //! drift.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::engine::{Contract, DriftLevel, ResetTarget};
@@ -13,7 +13,7 @@ use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
 use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
@@ -78,7 +78,7 @@ pub(crate) fn no_state() -> ApiError {
 pub async fn process(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ObservationIn>,
 ) -> Result<Json<Data<ProcessBody>>, ApiError> {
     let id = instance_id(&id)?;
@@ -108,7 +108,7 @@ pub async fn process(
 pub async fn batch(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Data<BatchBody>>, ApiError> {
     let id = instance_id(&id)?;
@@ -146,7 +146,7 @@ pub async fn batch(
 pub async fn snapshot(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<SnapshotBody>>, ApiError> {
     let id = instance_id(&id)?;
     // All from the actor, times included: a resident instance is read without a query.
@@ -177,7 +177,7 @@ pub async fn snapshot(
 pub async fn contract(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<Contract>>, ApiError> {
     let id = instance_id(&id)?;
     let reply = call(&state, &id, read(&account)).await?;
@@ -207,7 +207,7 @@ pub struct ResetIn {
 pub async fn reset(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ResetIn>,
 ) -> Result<Json<Data<ResetBody>>, ApiError> {
     let id = instance_id(&id)?;
@@ -254,7 +254,7 @@ pub(crate) async fn reset_instance(
 pub async fn history(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Listed<HistoryEntryBody>>, ApiError> {
     let id = instance_id(&id)?;
@@ -284,7 +284,7 @@ pub async fn history(
 pub async fn drift(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Listed<DriftEventBody>>, ApiError> {
     let id = instance_id(&id)?;

@@ -1,7 +1,7 @@
 //! `/v1/instances`: create, list, get, patch, delete, restore.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -10,10 +10,10 @@ use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::instance::{
-    CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status,
+    CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status, user,
 };
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
 use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
@@ -101,7 +101,7 @@ pub async fn list_page(
 ) -> Result<(Vec<InstanceBody>, Pagination), ApiError> {
     let limit = query.limit()?;
     let filter = InstanceFilter {
-        user: query.user.clone(),
+        user: user(query.user.clone())?,
         stopped: query.status.map(|s| s == Status::Stopped),
     };
     let (sort, descending) = (query.sort(), query.descending());
@@ -182,7 +182,7 @@ pub async fn list_page(
 pub async fn get(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     Ok(Json(Data {
@@ -216,7 +216,7 @@ pub async fn body(
 pub async fn patch(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(patch): ApiJson<PatchInstance>,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
@@ -282,7 +282,7 @@ pub struct Deleted {
 pub async fn delete(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> Result<Json<Data<Deleted>>, ApiError> {
     let id = instance_id(&id)?;
@@ -332,7 +332,7 @@ pub async fn delete_instance(
 pub async fn restore(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     let record = state

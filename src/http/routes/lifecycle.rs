@@ -1,7 +1,7 @@
 //! `POST /v1/instances/{id}/stop | start | restart | update`.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::engine::EngineVersion;
 use crate::http::AppState;
@@ -9,7 +9,7 @@ use crate::http::auth::Account;
 use crate::http::body::Data;
 use crate::http::dto::instance::InstanceBody;
 use crate::http::error::ApiError;
-use crate::http::extract::instance_id;
+use crate::http::extract::{PathId, instance_id};
 use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::instance::Command;
@@ -34,7 +34,7 @@ use super::instances::body;
 pub async fn stop(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     set_stopped(&state, &account, &id, true).await?;
@@ -58,7 +58,7 @@ pub async fn stop(
 pub async fn start(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     set_stopped(&state, &account, &id, false).await?;
@@ -103,7 +103,7 @@ async fn set_stopped(
 pub async fn restart(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     state.store.get_instance(&account.id, &id).await?;
@@ -128,7 +128,7 @@ pub async fn restart(
 pub async fn update(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     let version = EngineVersion::LATEST;

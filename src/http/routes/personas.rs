@@ -1,6 +1,5 @@
 //! `GET /v1/personas`, `GET /v1/personas/{id}`: the twelve reference personas.
 
-use axum::extract::Path;
 use serde::Serialize;
 
 use crate::engine::personas::{self, Expression, Persona};
@@ -8,6 +7,7 @@ use crate::engine::{Contract, Engine, ModeList, ModeStrengths, display_names};
 
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::error::ApiError;
+use crate::http::extract::PathId;
 use crate::http::json::Json;
 use crate::http::openapi::Failures;
 
@@ -72,7 +72,7 @@ pub async fn list() -> Json<Listed<PersonaBody>> {
         Failures,
     )
 )]
-pub async fn get(Path(id): Path<String>) -> Result<Json<Data<PersonaBody>>, ApiError> {
+pub async fn get(PathId(id): PathId) -> Result<Json<Data<PersonaBody>>, ApiError> {
     personas::get(&id)
         .map(|p| Json(Data { data: p.into() }))
         .ok_or_else(|| ApiError::not_found("persona"))

@@ -1,14 +1,14 @@
 //! `/sdk/v1/personas` and `/sdk/v1/test`: the catalogue and the questionnaire.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::engine::personas;
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::dto::test_submission::SubmitTest;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiQuery, PathId};
 use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::questionnaire::{QuestionsQuery, apply_submission, test_version};
@@ -39,7 +39,7 @@ pub async fn list_personas() -> Json<PersonaList> {
     params(("id" = String, Path, description = "Persona id (`persona_analytical` …)")),
     responses((status = 200, description = "The persona", body = SdkPersona), SdkFailures)
 )]
-pub async fn get_persona(Path(id): Path<String>) -> Result<Json<SdkPersona>, ApiError> {
+pub async fn get_persona(PathId(id): PathId) -> Result<Json<SdkPersona>, ApiError> {
     personas::get(&id)
         .map(|p| Json(p.into()))
         .ok_or_else(|| ApiError::not_found("persona"))

@@ -1,7 +1,7 @@
 //! `/sdk/v1/instances/{id}/…`: process, batch, snapshot, contract, reset, history, drift.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -10,7 +10,7 @@ use crate::http::body::Pagination;
 use crate::http::dto::audit::PageQuery;
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
 use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::calls::{call, read};
@@ -36,7 +36,7 @@ use crate::timestamp::Timestamp;
 pub async fn process(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ObservationIn>,
 ) -> Result<Json<ProcessResult>, ApiError> {
     let id = instance_id(&id)?;
@@ -69,7 +69,7 @@ pub struct BatchQuery {
 pub async fn batch(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<BatchQuery>,
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Vec<ProcessResult>>, ApiError> {
@@ -93,7 +93,7 @@ pub async fn batch(
 pub async fn snapshot(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<SdkSnapshot>, ApiError> {
     let id = instance_id(&id)?;
     snapshot_of(call(&state, &id, read(&account)).await?).map(Json)
@@ -122,7 +122,7 @@ fn snapshot_of(reply: Reply) -> Result<SdkSnapshot, ApiError> {
 pub async fn contract(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<SdkContract>, ApiError> {
     let id = instance_id(&id)?;
     let view = first(call(&state, &id, read(&account)).await?.views)?;
@@ -142,7 +142,7 @@ pub async fn contract(
 pub async fn reset(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(body): ApiJson<ResetIn>,
 ) -> Result<Json<SdkSnapshot>, ApiError> {
     let id = instance_id(&id)?;
@@ -161,7 +161,7 @@ pub async fn reset(
 pub async fn history(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<SdkPage<ObservationRecord>>, ApiError> {
     let id = instance_id(&id)?;
@@ -181,7 +181,7 @@ pub async fn history(
 #[serde(deny_unknown_fields)]
 pub struct DriftQuery {
     limit: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::dto::storable::int")]
     offset: u64,
     /// Only events of this level: `D1_context`/`D1`, `D2_adaptive`/`D2`, `D3_corrupt`/`D3`.
     #[serde(rename = "type")]
@@ -200,7 +200,7 @@ pub struct DriftQuery {
 pub async fn drift(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<DriftQuery>,
 ) -> Result<Json<SdkPage<DriftEventRecord>>, ApiError> {
     let id = instance_id(&id)?;

@@ -1,14 +1,14 @@
 //! `/sdk/v1/instances`: create, list, get, update, delete.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::dto::instance::{CreateInstance, InstanceBody, ListQuery, PatchInstance};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery, instance_id};
+use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
 use crate::http::json::Json;
 use crate::http::openapi::SdkFailures;
 use crate::http::routes::instances::{
@@ -64,7 +64,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<InstanceBody>, ApiError> {
     let id = instance_id(&id)?;
     Ok(Json(instances::body(&state, &account, &id).await?))
@@ -83,7 +83,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiJson(patch): ApiJson<PatchInstance>,
 ) -> Result<Json<InstanceBody>, ApiError> {
     let id = instance_id(&id)?;
@@ -102,7 +102,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id = instance_id(&id)?;

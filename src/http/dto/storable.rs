@@ -1,0 +1,72 @@
+//! What the store keeps exactly as given, so that both backends answer alike.
+//!
+//! PostgreSQL refuses a NUL character in text (SQLite stores it) and both keep integers
+//! as signed 64-bit: text with a NUL and integers above `i64::MAX` are refused at the
+//! edge with 400 naming the field, never stored differently per backend or clamped.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::http::error::ApiError;
+
+/// The largest integer a stored count, cap or offset can take (`BIGINT`).
+pub const MAX_STORED_INT: u64 = i64::MAX as u64;
+
+/// `text` as a stored or compared string of `field`: no NUL character.
+pub fn text(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.contains('\0') {
+        return Err(ApiError::invalid(
+            field,
+            "invalid_character",
+            format!("{field} must not contain a NUL character (U+0000)"),
+        ));
+    }
+    Ok(())
+}
+
+/// `deserialize_with` for an integer the store keeps: 0 to [`MAX_STORED_INT`].
+pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = u64::deserialize(d)?;
+    if n > MAX_STORED_INT {
+        return Err(serde::de::Error::custom(format_args!(
+            "out of range: at most {MAX_STORED_INT}"
+        )));
+    }
+    Ok(n)
+}
+
+/// [`int`] for an optional field (`null` = absent).
+pub fn optional_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Stored(#[serde(deserialize_with = "int")] u64);
+    Ok(Option::<Stored>::deserialize(d)?.map(|Stored(n)| n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Cap {
+        #[serde(default, deserialize_with = "optional_int")]
+        cap: Option<u64>,
+    }
+
+    #[test]
+    fn integers_above_bigint_are_refused_not_clamped() {
+        let cap = |body: &str| serde_json::from_str::<Cap>(body).map(|c| c.cap);
+        assert_eq!(
+            cap(r#"{"cap":9223372036854775807}"#).ok(),
+            Some(Some(i64::MAX as u64))
+        );
+        assert!(cap(r#"{"cap":9223372036854775808}"#).is_err());
+        assert_eq!(cap(r#"{"cap":null}"#).ok(), Some(None));
+        assert_eq!(cap("{}").ok(), Some(None));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_field() {
+        assert!(text("name", "Aria").is_ok());
+        let e = text("metadata.k", "a\0b").err().and_then(|e| e.details);
+        assert_eq!(e.and_then(|d| d.field).as_deref(), Some("metadata.k"));
+    }
+}
