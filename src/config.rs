@@ -48,6 +48,7 @@ pub struct ServerConfig {
     pub bind: String,
     pub max_body_bytes: usize,
     pub max_head_bytes: usize,
+    pub max_uri_bytes: usize,
     pub max_connections: usize,
     pub header_timeout_ms: u64,
     pub idle_timeout_ms: u64,
@@ -218,7 +219,8 @@ impl Config {
                 "must be at least 8192",
             ));
         }
-        let positive: [(&'static str, u64); 10] = [
+        let positive: [(&'static str, u64); 11] = [
+            ("server.max_uri_bytes", self.server.max_uri_bytes as u64),
             ("server.max_connections", self.server.max_connections as u64),
             ("server.header_timeout_ms", self.server.header_timeout_ms),
             ("server.idle_timeout_ms", self.server.idle_timeout_ms),

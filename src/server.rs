@@ -154,6 +154,7 @@ fn conn_limits(config: &Config) -> http::conn::ConnLimits {
         header_timeout: Duration::from_millis(server.header_timeout_ms),
         idle_timeout: Duration::from_millis(server.idle_timeout_ms),
         max_head_bytes: server.max_head_bytes,
+        max_uri_bytes: server.max_uri_bytes,
     };
     // Besides connections: the database pool, the overflow, files, a margin.
     let needed = server.max_connections

@@ -93,7 +93,8 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => field_error(&path, &message),
             // A syntax error inside a field's value (`NaN`, `Infinity`, a number too
             // large for a double, a stray character) is a bad value of that field.
-            serde_json::error::Category::Syntax if path != "." => {
+            // (`?` is a key not yet read: the object itself is malformed.)
+            serde_json::error::Category::Syntax if path != "." && !path.contains('?') => {
                 ApiError::invalid(path.clone(), "invalid_value", format!("{path}: {message}"))
             }
             _ => malformed(&message),

@@ -2,6 +2,7 @@
 
 mod cases;
 mod proxy;
+mod raw;
 mod server;
 
 macro_rules! on_both_backends {
@@ -31,6 +32,12 @@ async fn postgres_outage_is_ridden_out() {
     cases::the_server_rides_out_a_database_outage().await;
 }
 
+/// Connection handling is the same whatever the backend: SQLite only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_clients_cannot_hold_the_server() {
+    cases::hostile_clients_cannot_hold_the_server().await;
+}
+
 on_both_backends!(
     instances_are_created_read_listed_changed_and_deleted,
     another_accounts_instances_are_invisible,
@@ -56,4 +63,10 @@ on_both_backends!(
     the_server_keeps_serving_past_its_shutdown_deadline,
     the_python_sdk_runs_unmodified,
     sdk_failures_use_the_sdk_error_shape,
+    stored_text_with_a_nul_is_refused_alike,
+    context_is_json_every_client_reads_back,
+    integers_are_refused_never_clamped,
+    every_v1_answer_is_an_envelope_naming_its_field,
+    api_routes_answer_only_after_authentication,
+    null_is_refused_where_a_field_cannot_be_null,
 );

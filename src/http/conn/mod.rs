@@ -49,6 +49,8 @@ pub struct ConnLimits {
     pub idle_timeout: Duration,
     /// Largest request head (request line and headers); larger ones get 431.
     pub max_head_bytes: usize,
+    /// Longest request target; longer ones get 414.
+    pub max_uri_bytes: usize,
 }
 
 /// Serves `app` on `listener` until `shutdown`, then waits for the open connections to
@@ -111,6 +113,7 @@ async fn connection<S>(
         app,
         activity: activity.clone(),
         overflow,
+        max_uri_bytes: limits.max_uri_bytes,
     };
     let header_timeout = if overflow {
         limits.header_timeout.min(OVERFLOW_HEADER_TIMEOUT)
@@ -120,6 +123,7 @@ async fn connection<S>(
     let conn = http1::Builder::new()
         // The timeouts are ours (hyper's would run one clock for head and idle alike).
         .header_read_timeout(None)
+        .max_header_size(limits.max_head_bytes)
         .max_buf_size(limits.max_head_bytes)
         .keep_alive(!overflow)
         .serve_connection(io, gate);

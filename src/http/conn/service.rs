@@ -1,6 +1,6 @@
 //! The service hyper calls for each request of a connection: it marks the connection
-//! busy until the answer is given, and on a connection over the bound it lets only the
-//! operations routes through.
+//! busy until the answer is given, refuses a request target over its limit (414), and on
+//! a connection over the bound lets only the operations routes through.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -26,6 +26,8 @@ pub struct Gate<S> {
     pub activity: Arc<Activity>,
     /// The connection is over `server.max_connections`.
     pub overflow: bool,
+    /// Longest request target (`server.max_uri_bytes`); longer ones get 414.
+    pub max_uri_bytes: usize,
 }
 
 impl<S> hyper::service::Service<hyper::Request<Incoming>> for Gate<S>
@@ -39,8 +41,17 @@ where
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
         self.activity.busy();
         let activity = self.activity.clone();
-        if self.overflow && !OPERATIONS.contains(&req.uri().path()) {
-            let refused = ApiError::unavailable("too many open connections; retry shortly");
+        let target = req.uri().path_and_query().map_or(0, |t| t.as_str().len());
+        let refused = if target > self.max_uri_bytes {
+            Some(ApiError::head_too_large(hyper::StatusCode::URI_TOO_LONG))
+        } else if self.overflow && !OPERATIONS.contains(&req.uri().path()) {
+            Some(ApiError::unavailable(
+                "too many open connections; retry shortly",
+            ))
+        } else {
+            None
+        };
+        if let Some(refused) = refused {
             return Answer::Ready {
                 response: Some(refused.into_response()),
                 activity,
