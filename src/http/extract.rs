@@ -79,6 +79,15 @@ impl BodyRules {
 /// again with its path tracked: tracking copies every key it passes into a `String`,
 /// which well-formed bodies (the hot path) need not pay for.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde fills a struct from an array by position too; every body here is an object.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ApiError::invalid(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        ));
+    }
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
     }
@@ -121,6 +130,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
+        utf8_query(query)?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -129,6 +139,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 field_error(&path, &e.into_inner().to_string())
             })
     }
+}
+
+/// Refuses a query whose names or values are not UTF-8 once percent-decoded (decoding
+/// would silently put U+FFFD in their place), naming the parameter.
+fn utf8_query(query: &str) -> Result<(), ApiError> {
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if std::str::from_utf8(&percent_decoded(name)).is_err()
+            || std::str::from_utf8(&percent_decoded(value)).is_err()
+        {
+            let field = String::from_utf8_lossy(&percent_decoded(name)).into_owned();
+            return Err(ApiError::invalid(
+                field.clone(),
+                "invalid_utf8",
+                format!("query parameter {field} is not UTF-8 once percent-decoded"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `application/x-www-form-urlencoded` decoding of one name or value, as bytes.
+fn percent_decoded(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        match bytes[i] {
+            b'%' if hex(i + 1).is_some() && hex(i + 2).is_some() => {
+                let byte = hex(i + 1).unwrap_or(0) * 16 + hex(i + 2).unwrap_or(0);
+                out.push(u8::try_from(byte).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The `{id}` segment of a route, as text.
@@ -300,6 +351,23 @@ mod tests {
         assert_eq!(
             field_of("{}"),
             (Some("observations".into()), Some("missing".into()))
+        );
+    }
+
+    #[test]
+    fn a_query_must_be_utf8_once_decoded() {
+        assert!(utf8_query("user=caf%C3%A9&limit=5&x").is_ok());
+        assert!(utf8_query("user=a+b%20c%").is_ok());
+        let e = utf8_query("limit=5&user=%FF").err().and_then(|e| e.details);
+        assert_eq!(e.and_then(|d| d.field).as_deref(), Some("user"));
+    }
+
+    #[test]
+    fn an_array_is_not_an_object() {
+        let (field, reason) = field_of(r#"[[{"mode_target":"ORDER","signal_strength":0.5}]]"#);
+        assert_eq!(
+            (field.as_deref(), reason.as_deref()),
+            (Some("body"), Some("invalid_type"))
         );
     }
 

@@ -48,12 +48,13 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => {
                 let code = db.code().unwrap_or_default();
                 // PostgreSQL: connection exceptions (08…), shutdown (57P…), too many
-                // connections (53300). SQLite: busy (5) and locked (6).
+                // connections (53300). SQLite: busy (5, and its extended codes such as
+                // 517, a stale snapshot) and locked (6).
+                let sqlite_busy = code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
                 if code.starts_with("08")
                     || code.starts_with("57P")
                     || code == "53300"
-                    || code == "5"
-                    || code == "6"
+                    || sqlite_busy
                 {
                     StoreError::Unavailable(Arc::new(e))
                 } else if db.is_unique_violation() {

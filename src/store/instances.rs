@@ -338,28 +338,29 @@ impl Store {
     /// Removes the instance (live or soft-deleted) with its snapshot, history and drift
     /// events, in one transaction: irrevocable.
     pub async fn purge(&self, account: &AccountId, id: &InstanceId) -> Result<(), StoreError> {
+        // Writes only, the ownership test inside each: a transaction that read first
+        // would, on SQLite, fail to upgrade to the write lock while another writer holds
+        // it (SQLITE_BUSY_SNAPSHOT) instead of waiting for it.
         let removed = with_pool!(self.backend(), |pool| {
             let mut tx = pool.begin().await?;
-            let owned: Option<String> =
-                sqlx::query_scalar("SELECT id FROM instances WHERE id = $1 AND account_id = $2")
-                    .bind(id.as_str())
-                    .bind(account.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if owned.is_some() {
-                for table in ["history", "drift_events", "snapshots"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE instance_id = $1"))
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query("DELETE FROM instances WHERE id = $1")
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+            for table in ["history", "drift_events", "snapshots"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE instance_id = $1 AND EXISTS \
+                     (SELECT 1 FROM instances WHERE id = $1 AND account_id = $2)"
+                ))
+                .bind(id.as_str())
+                .bind(account.as_str())
+                .execute(&mut *tx)
+                .await?;
             }
+            let removed = sqlx::query("DELETE FROM instances WHERE id = $1 AND account_id = $2")
+                .bind(id.as_str())
+                .bind(account.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
-            Ok::<bool, StoreError>(owned.is_some())
+            Ok::<bool, StoreError>(removed > 0)
         })?;
         if removed {
             Ok(())

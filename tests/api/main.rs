@@ -69,4 +69,5 @@ on_both_backends!(
     every_v1_answer_is_an_envelope_naming_its_field,
     api_routes_answer_only_after_authentication,
     null_is_refused_where_a_field_cannot_be_null,
+    purges_wait_for_concurrent_writers,
 );

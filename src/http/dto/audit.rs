@@ -16,7 +16,7 @@ pub const MAX_HISTORY_LIMIT: u32 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub limit: Option<u32>,
-    #[serde(default, deserialize_with = "super::storable::int")]
+    #[serde(default, deserialize_with = "super::storable::query_int")]
     pub offset: u64,
 }
 

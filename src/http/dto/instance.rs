@@ -311,7 +311,7 @@ pub enum Order {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<u32>,
-    #[serde(default, deserialize_with = "storable::int")]
+    #[serde(default, deserialize_with = "storable::query_int")]
     pub offset: u64,
     #[param(inline)]
     pub sort: Option<SortField>,

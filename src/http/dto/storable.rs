@@ -4,6 +4,9 @@
 //! as signed 64-bit: text with a NUL and integers above `i64::MAX` are refused at the
 //! edge with 400 naming the field, never stored differently per backend or clamped.
 
+use std::fmt;
+
+use serde::de::{Error, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::http::error::ApiError;
@@ -23,15 +26,11 @@ pub fn text(field: &str, text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `deserialize_with` for an integer the store keeps: 0 to [`MAX_STORED_INT`].
+/// `deserialize_with` for a JSON integer the store keeps: 0 to [`MAX_STORED_INT`],
+/// written as an integer or as a whole number (`6056.0` is an integer to JSON Schema, so
+/// to every client generated from our OpenAPI document).
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let n = u64::deserialize(d)?;
-    if n > MAX_STORED_INT {
-        return Err(serde::de::Error::custom(format_args!(
-            "out of range: at most {MAX_STORED_INT}"
-        )));
-    }
-    Ok(n)
+    d.deserialize_any(StoredInt)
 }
 
 /// [`int`] for an optional field (`null` = absent).
@@ -39,6 +38,51 @@ pub fn optional_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     #[derive(Deserialize)]
     struct Stored(#[serde(deserialize_with = "int")] u64);
     Ok(Option::<Stored>::deserialize(d)?.map(|Stored(n)| n))
+}
+
+/// `deserialize_with` for an integer of a query string: 0 to [`MAX_STORED_INT`].
+pub fn query_int<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    within(u64::deserialize(d)?)
+}
+
+fn within<E: Error>(n: u64) -> Result<u64, E> {
+    if n > MAX_STORED_INT {
+        return Err(E::custom(format_args!(
+            "out of range: at most {MAX_STORED_INT}"
+        )));
+    }
+    Ok(n)
+}
+
+struct StoredInt;
+
+impl Visitor<'_> for StoredInt {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an integer from 0 to {MAX_STORED_INT}")
+    }
+
+    fn visit_u64<E: Error>(self, n: u64) -> Result<u64, E> {
+        within(n)
+    }
+
+    fn visit_i64<E: Error>(self, n: i64) -> Result<u64, E> {
+        u64::try_from(n).map_err(|_| E::custom("out of range: at least 0"))
+    }
+
+    fn visit_f64<E: Error>(self, x: f64) -> Result<u64, E> {
+        if x.fract() != 0.0 || !x.is_finite() {
+            return Err(E::invalid_type(Unexpected::Float(x), &self));
+        }
+        // `MAX_STORED_INT as f64` rounds up to 2^63, the first double past it.
+        if !(0.0..MAX_STORED_INT as f64).contains(&x) {
+            return Err(E::custom(format_args!(
+                "out of range: 0 to {MAX_STORED_INT}"
+            )));
+        }
+        Ok(x as u64)
+    }
 }
 
 #[cfg(test)]
@@ -60,6 +104,11 @@ mod tests {
         );
         assert!(cap(r#"{"cap":9223372036854775808}"#).is_err());
         assert_eq!(cap(r#"{"cap":null}"#).ok(), Some(None));
+        assert_eq!(cap(r#"{"cap":6056.0}"#).ok(), Some(Some(6056)));
+        assert_eq!(cap(r#"{"cap":1e3}"#).ok(), Some(Some(1000)));
+        for bad in ["6056.5", "-1", "\"5\"", "9.3e18", "true"] {
+            assert!(cap(&format!(r#"{{"cap":{bad}}}"#)).is_err(), "{bad}");
+        }
         assert_eq!(cap("{}").ok(), Some(None));
     }
 

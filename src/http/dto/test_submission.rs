@@ -29,6 +29,7 @@ pub struct SubmitTest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResponseIn {
+    #[serde(deserialize_with = "super::storable::int")]
     question_id: u64,
     selected_option_id: String,
 }

@@ -213,6 +213,20 @@ pub async fn every_v1_answer_is_an_envelope_naming_its_field(db: Db) {
     assert_eq!(verdict(&r), refused("metadata.k"), "{}", r.body);
     let r = server.get("/v1/instances?limit=1&limit=2").await;
     assert_eq!(verdict(&r), refused("limit"), "{}", r.body);
+    let r = server.get("/v1/instances?user=%FF").await;
+    assert_eq!(verdict(&r), refused("user"), "{}", r.body);
+    // serde would fill a struct from an array by position.
+    let r = server.post("/v1/instances", r#"["positional",""]"#).await;
+    assert_eq!(verdict(&r), refused("body"), "{}", r.body);
+    let r = server
+        .post("/v1/instances", r#"{"name":"whole","cycle_cap":6056.0}"#)
+        .await;
+    assert_eq!(
+        data(&r)["cycle_cap"],
+        6056,
+        "a whole number is an integer: {}",
+        r.body
+    );
 
     // Requests hyper refuses before any route sees them.
     let wait = Duration::from_secs(5);
@@ -487,5 +501,46 @@ pub async fn hostile_clients_cannot_hold_the_server() {
         started.elapsed()
     );
     drop((held, overflow));
+    server.terminate().await;
+}
+
+/// A purge shares the database with writers; on SQLite it used to fail with "database is
+/// locked" whenever one was committing.
+pub async fn purges_wait_for_concurrent_writers(db: Db) {
+    let server = TestServer::start(db, &[("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", "0")]).await;
+    let busy = create(&server, r#"{"name":"busy"}"#).await;
+    let mut doomed = Vec::new();
+    for i in 0..30 {
+        doomed.push(create(&server, &format!(r#"{{"name":"doomed {i}"}}"#)).await);
+    }
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let caller = server.caller();
+            let path = format!("/v1/instances/{busy}/process");
+            tokio::spawn(async move {
+                for _ in 0..150 {
+                    let _ = caller.try_post(&path, &observation("ORDER", 0.5)).await;
+                }
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for id in &doomed {
+        let r = server
+            .call(
+                Method::DELETE,
+                &format!("/v1/instances/{id}?purge=true"),
+                Some(KEY),
+                None,
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+    }
+    for w in writers {
+        let _ = w.await;
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let listed = server.get("/v1/instances").await;
+    assert_eq!(listed.body["pagination"]["total"], 1);
     server.terminate().await;
 }

@@ -28,7 +28,7 @@ pub use hostile::{
     api_routes_answer_only_after_authentication, context_is_json_every_client_reads_back,
     every_v1_answer_is_an_envelope_naming_its_field, hostile_clients_cannot_hold_the_server,
     integers_are_refused_never_clamped, null_is_refused_where_a_field_cannot_be_null,
-    stored_text_with_a_nul_is_refused_alike,
+    purges_wait_for_concurrent_writers, stored_text_with_a_nul_is_refused_alike,
 };
 pub use instances::{
     another_accounts_instances_are_invisible, instances_are_created_read_listed_changed_and_deleted,

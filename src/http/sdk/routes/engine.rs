@@ -181,7 +181,7 @@ pub async fn history(
 #[serde(deny_unknown_fields)]
 pub struct DriftQuery {
     limit: Option<u32>,
-    #[serde(default, deserialize_with = "crate::http::dto::storable::int")]
+    #[serde(default, deserialize_with = "crate::http::dto::storable::query_int")]
     offset: u64,
     /// Only events of this level: `D1_context`/`D1`, `D2_adaptive`/`D2`, `D3_corrupt`/`D3`.
     #[serde(rename = "type")]
