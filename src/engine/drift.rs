@@ -43,15 +43,15 @@ impl DriftLevel {
         }
     }
 
+    pub const ALL: [DriftLevel; 4] = [
+        DriftLevel::D0,
+        DriftLevel::D1,
+        DriftLevel::D2,
+        DriftLevel::D3,
+    ];
+
     pub fn from_name(name: &str) -> Option<DriftLevel> {
-        [
-            DriftLevel::D0,
-            DriftLevel::D1,
-            DriftLevel::D2,
-            DriftLevel::D3,
-        ]
-        .into_iter()
-        .find(|l| l.as_str() == name)
+        DriftLevel::ALL.into_iter().find(|l| l.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -131,7 +131,7 @@ pub fn router(
             .merge(SwaggerUi::new("/docs").config(swagger_ui::Config::from("/openapi.json")))
             .route("/redoc", get(move || async move { page }));
     }
-    let document = Json(document);
+    let document = Json(openapi::served(&document, &state.config));
     let app = app
         .route("/openapi.json", get(move || async move { document }))
         .fallback(fallback::not_found)

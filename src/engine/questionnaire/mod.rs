@@ -24,7 +24,7 @@ pub(crate) struct Item {
 }
 
 /// Option ids, by position.
-const OPTION_IDS: [&str; 4] = ["a", "b", "c", "d"];
+pub const OPTION_IDS: [&str; 4] = ["a", "b", "c", "d"];
 /// Scores span [FLOOR, FLOOR + SPAN]: no mode reads as absent or saturated from a test.
 const FLOOR: f64 = 0.2;
 const SPAN: f64 = 0.7;
@@ -42,6 +42,9 @@ pub enum TestVersion {
 pub struct UnknownTestVersion(pub String);
 
 impl TestVersion {
+    /// Every version this server ships.
+    pub const ALL: [TestVersion; 1] = [TestVersion::V1];
+
     pub fn parse(name: &str) -> Result<TestVersion, UnknownTestVersion> {
         match name {
             "v1" => Ok(TestVersion::V1),

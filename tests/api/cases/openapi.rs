@@ -92,6 +92,32 @@ pub async fn the_openapi_document_lists_every_route(db: Db) {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), count, "operation ids must be unique");
+    // The bounds the server enforces are stated (from its constants; schemathesis,
+    // run by .ci/run, checks them against the server's answers).
+    let schemas = &r.body["components"]["schemas"];
+    let create = &schemas["CreateInstance"]["properties"];
+    assert_eq!(create["user"]["maxLength"], 200);
+    assert_eq!(create["metadata"]["maxProperties"], 32);
+    assert_eq!(create["cycle_cap"]["maximum"], i64::MAX);
+    assert!(create["name"]["pattern"].is_string());
+    assert_eq!(
+        schemas["BatchIn"]["properties"]["observations"]["maxItems"],
+        100
+    );
+    assert_eq!(
+        schemas["SubmitTest"]["properties"]["responses"]["minItems"],
+        28
+    );
+    let limit = |path: &str| {
+        r.body["paths"][path]["get"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "limit")
+            .map(|p| p["schema"]["maximum"].clone())
+    };
+    assert_eq!(limit("/v1/instances"), Some(100.into()));
+    assert_eq!(limit("/v1/instances/{id}/history"), Some(1000.into()));
     // Every schema a path refers to is in the document.
     let text = r.body.to_string();
     for name in text.split("#/components/schemas/").skip(1) {

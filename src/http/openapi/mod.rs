@@ -13,6 +13,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
+mod bounds;
+
 use super::error::Envelope;
 use super::sdk::wire::SdkError;
 
@@ -106,6 +108,16 @@ impl Modify for ApiKeyAuth {
             ),
         );
     }
+}
+
+/// The document served at `/openapi.json`: the generated one with every bound the
+/// server enforces written onto it (`bounds.rs`).
+pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    if let Err(missing) = bounds::apply(&mut value, config) {
+        tracing::error!(%missing, "the OpenAPI document lacks a bound");
+    }
+    value
 }
 
 /// `/redoc`: the document as one self-contained HTML reference, rendered on the server.
