@@ -19,9 +19,11 @@ mod activity;
 mod io;
 mod service;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
@@ -29,7 +31,7 @@ use axum::response::Response;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 
 use super::shutdown::Shutdown;
 use activity::Activity;
@@ -83,15 +85,17 @@ where
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
+        let drain = ticket.drain_signal();
         tokio::spawn(connection(
             stream,
             app.clone(),
             limits,
             overflow,
             ticket,
-            shutdown.clone(),
+            drain,
         ));
     }
+    open.drain_all();
     open.all_closed().await;
 }
 
@@ -102,7 +106,7 @@ async fn connection<S>(
     limits: ConnLimits,
     overflow: bool,
     _ticket: Ticket,
-    shutdown: Shutdown,
+    mut drain: oneshot::Receiver<()>,
 ) where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send,
@@ -153,7 +157,7 @@ async fn connection<S>(
                     break;
                 }
             }
-            () = shutdown.wait(), if !draining => {
+            _ = &mut drain, if !draining => {
                 conn.as_mut().graceful_shutdown();
                 draining = true;
             }
@@ -166,11 +170,17 @@ async fn connection<S>(
 struct Open {
     count: AtomicUsize,
     all_closed: Notify,
+    next_id: AtomicU64,
+    /// How to tell each connection to close once idle. One channel each, rather than
+    /// one `Notify` all wait on: a connection's task polls its shutdown signal on every
+    /// wake, and a shared `Notify` takes a lock shared by every connection each time.
+    drains: Mutex<HashMap<u64, oneshot::Sender<()>>>,
 }
 
 /// A connection's place among the open ones, given back when it is dropped.
 struct Ticket {
     open: Arc<Open>,
+    id: u64,
     /// Open connections, this one included, when it was accepted.
     count: usize,
 }
@@ -181,7 +191,16 @@ impl Open {
         metrics::gauge!("identity_os_http_connections").increment(1.0);
         Ticket {
             open: open.clone(),
+            id: open.next_id.fetch_add(1, Ordering::Relaxed),
             count,
+        }
+    }
+
+    /// Tells every open connection to close once its request is answered.
+    fn drain_all(&self) {
+        let drains = std::mem::take(&mut *self.drains.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, drain) in drains {
+            let _ = drain.send(());
         }
     }
 
@@ -198,8 +217,23 @@ impl Open {
     }
 }
 
+impl Ticket {
+    /// The signal this connection is told to close by at shutdown.
+    fn drain_signal(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut drains = self.open.drains.lock().unwrap_or_else(|e| e.into_inner());
+        drains.insert(self.id, tx);
+        rx
+    }
+}
+
 impl Drop for Ticket {
     fn drop(&mut self) {
+        self.open
+            .drains
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
         let left = self.open.count.fetch_sub(1, Ordering::AcqRel) - 1;
         metrics::gauge!("identity_os_http_connections").decrement(1.0);
         if left == 0 {
