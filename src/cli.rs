@@ -28,6 +28,9 @@ pub enum Command {
     /// Manage API keys (works while a server runs on the same database).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print the OpenAPI document the server serves at /openapi.json (needs no
+    /// database), for client generators.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +48,12 @@ pub enum KeysCommand {
     Revoke { id: String },
 }
 
+/// `openapi`: the document as the server serves it.
+pub fn openapi(config: &Config) -> Result<String, StartError> {
+    serde_json::to_string_pretty(&crate::http::document(config))
+        .map_err(|e| StartError(format!("openapi: {e}")))
+}
+
 /// Runs a command other than `serve`; returns what to print on stdout.
 pub async fn run_admin(command: Command, config: Config) -> Result<String, StartError> {
     if let Command::Keys(KeysCommand::Create { plan, .. }) = &command
@@ -59,7 +68,8 @@ pub async fn run_admin(command: Command, config: Config) -> Result<String, Start
     let store = server::open_store(&config).await?;
     let fail = |e: crate::store::StoreError| StartError(format!("keys: {e}"));
     let out = match command {
-        Command::Serve => String::new(),
+        // Served by `main` without a database.
+        Command::Serve | Command::Openapi => String::new(),
         Command::Migrate => "migrations applied".to_owned(),
         Command::Keys(KeysCommand::Create { plan, label }) => {
             let key = api_key::generate();

@@ -42,13 +42,16 @@ fn main() -> ExitCode {
             Command::Serve => identity_os::server::serve(config)
                 .await
                 .map(|()| String::new()),
+            Command::Openapi => identity_os::cli::openapi(&config),
             admin => identity_os::cli::run_admin(admin, config).await,
         }
     });
     match result {
         Ok(out) => {
+            // Not `println!`: it panics when the reader has gone (`… | head`).
             if !out.is_empty() {
-                println!("{out}");
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "{out}");
             }
             ExitCode::SUCCESS
         }

@@ -88,43 +88,15 @@ pub fn router(
 + Send
 + Sync
 + 'static {
-    use routes::{engine_ops, instances, lifecycle, ops, personas, questionnaire};
     let server = &state.config.server;
     let max_body = server.max_body_bytes;
     let body_rules = BodyRules {
         max_bytes: max_body,
         timeout: std::time::Duration::from_millis(server.body_timeout_ms),
     };
-    let v1 = OpenApiRouter::new()
-        .routes(routes!(instances::create, instances::list))
-        .routes(routes!(instances::get, instances::patch, instances::delete))
-        .routes(routes!(instances::restore))
-        .routes(routes!(lifecycle::stop))
-        .routes(routes!(lifecycle::start))
-        .routes(routes!(lifecycle::restart))
-        .routes(routes!(lifecycle::update))
-        .routes(routes!(engine_ops::process))
-        .routes(routes!(engine_ops::batch))
-        .routes(routes!(engine_ops::snapshot))
-        .routes(routes!(engine_ops::contract))
-        .routes(routes!(engine_ops::reset))
-        .routes(routes!(engine_ops::history))
-        .routes(routes!(engine_ops::drift))
-        .routes(routes!(personas::list))
-        .routes(routes!(personas::get))
-        .routes(routes!(questionnaire::questions))
-        .routes(routes!(questionnaire::submit));
-    let (mut app, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        // Merged, not nested: the handlers' paths carry their prefixes, because
-        // `Router::nest` wraps every route in two more services (prefix stripping, which
-        // parses a new URI, and the nested path), a boxed service clone and a boxed
-        // future per request each.
-        .merge(guarded(v1, &state))
-        .merge(guarded(sdk::routes(&state), &state))
-        .routes(routes!(ops::healthz))
-        .routes(routes!(ops::readyz))
-        .routes(routes!(ops::metrics))
-        .split_for_parts();
+    let sdk = sdk::with_account_headers(sdk::routes(), &state);
+    let (mut app, document) =
+        documented(guarded(v1_routes(), &state), guarded(sdk, &state)).split_for_parts();
     if state.config.server.docs_enabled {
         let page = Html(openapi::reference_page(&document));
         app = app
@@ -146,6 +118,54 @@ pub fn router(
         .layer(axum::Extension(body_rules))
         .layer(DefaultBodyLimit::max(max_body))
         .service(app)
+}
+
+/// The OpenAPI document the server serves at `/openapi.json`, without a server.
+pub fn document(config: &Config) -> serde_json::Value {
+    let (_, document) = documented(v1_routes(), sdk::routes()).split_for_parts();
+    openapi::served(&document, config)
+}
+
+/// Every route, each with its path item: the two dialects and the operations routes.
+fn documented(
+    v1: OpenApiRouter<AppState>,
+    sdk: OpenApiRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    use routes::ops;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        // Merged, not nested: the handlers' paths carry their prefixes, because
+        // `Router::nest` wraps every route in two more services (prefix stripping, which
+        // parses a new URI, and the nested path), a boxed service clone and a boxed
+        // future per request each.
+        .merge(v1)
+        .merge(sdk)
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The routes of API.md under `/v1`.
+fn v1_routes() -> OpenApiRouter<AppState> {
+    use routes::{engine_ops, instances, lifecycle, personas, questionnaire};
+    OpenApiRouter::new()
+        .routes(routes!(instances::create, instances::list))
+        .routes(routes!(instances::get, instances::patch, instances::delete))
+        .routes(routes!(instances::restore))
+        .routes(routes!(lifecycle::stop))
+        .routes(routes!(lifecycle::start))
+        .routes(routes!(lifecycle::restart))
+        .routes(routes!(lifecycle::update))
+        .routes(routes!(engine_ops::process))
+        .routes(routes!(engine_ops::batch))
+        .routes(routes!(engine_ops::snapshot))
+        .routes(routes!(engine_ops::contract))
+        .routes(routes!(engine_ops::reset))
+        .routes(routes!(engine_ops::history))
+        .routes(routes!(engine_ops::drift))
+        .routes(routes!(personas::list))
+        .routes(routes!(personas::get))
+        .routes(routes!(questionnaire::questions))
+        .routes(routes!(questionnaire::submit))
 }
 
 /// `routes` behind authentication and the account's rate limit (both dialects).

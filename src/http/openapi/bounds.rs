@@ -272,6 +272,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_bound_finds_its_place() {
+        let config = crate::config::Config::load(&crate::config::Sources::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut doc = crate::http::document(&config);
+        // Applying twice changes nothing more, and applying finds every place.
+        let once = doc.clone();
+        assert_eq!(apply(&mut doc, &config), Ok(()));
+        assert_eq!(doc, once);
+        let name = &doc["components"]["schemas"]["CreateInstance"]["properties"]["name"];
+        assert_eq!(name["pattern"], name_pattern());
+    }
+
+    #[test]
     fn the_name_pattern_is_the_servers_rule() {
         let pattern = regex::Regex::new(&name_pattern()).unwrap_or_else(|e| panic!("{e}"));
         let server = |name: &str| crate::http::dto::instance::instance_name(name, "name").is_ok();

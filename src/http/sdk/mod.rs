@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::AppState;
 
 /// The dialect's routes (under `/sdk/v1`), to be put behind authentication.
-pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<AppState> {
     use routes::{catalog, engine, instances};
     OpenApiRouter::new()
         .routes(routes!(instances::create, instances::list))
@@ -38,8 +38,15 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_persona))
         .routes(routes!(catalog::questions))
         .routes(routes!(catalog::submit))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            wire::monthly_headers,
-        ))
+}
+
+/// `routes` answering with the SDK's monthly-quota headers.
+pub fn with_account_headers(
+    routes: OpenApiRouter<AppState>,
+    state: &AppState,
+) -> OpenApiRouter<AppState> {
+    routes.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        wire::monthly_headers,
+    ))
 }

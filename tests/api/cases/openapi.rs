@@ -118,6 +118,11 @@ pub async fn the_openapi_document_lists_every_route(db: Db) {
     };
     assert_eq!(limit("/v1/instances"), Some(100.into()));
     assert_eq!(limit("/v1/instances/{id}/history"), Some(1000.into()));
+    // `identity-os openapi` prints the same document, without a server.
+    let (ok, printed, err) = server.command(&["openapi"]).await;
+    assert!(ok, "{err}");
+    let printed: Value = serde_json::from_str(&printed).unwrap_or_default();
+    assert_eq!(printed, r.body);
     // Every schema a path refers to is in the document.
     let text = r.body.to_string();
     for name in text.split("#/components/schemas/").skip(1) {
