@@ -58,21 +58,27 @@ impl ApiError {
 
     /// 400 naming the field at fault and why.
     pub fn invalid(field: impl Into<String>, reason: &str, message: impl Into<String>) -> ApiError {
-        let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message);
-        e.details = Some(Box::new(Details {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message).at(field, reason)
+    }
+
+    /// This error with the part of the request at fault named.
+    pub fn at(mut self, field: impl Into<String>, reason: &str) -> ApiError {
+        self.details = Some(Box::new(Details {
             field: Some(field.into()),
             reason: Some(reason.to_owned()),
             missing: None,
         }));
-        e
+        self
     }
 
+    /// 401, the same whatever was wrong with the key: no hint of which.
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing, invalid or revoked API key: send Authorization: Bearer idos_sk_…",
         )
+        .at("authorization", "missing_invalid_or_revoked")
     }
 
     pub fn not_found(what: &str) -> ApiError {
@@ -89,6 +95,7 @@ impl ApiError {
             "not_found",
             format!("no route {path}"),
         )
+        .at("path", "unknown_route")
     }
 
     pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
@@ -97,6 +104,7 @@ impl ApiError {
             "method_not_allowed",
             format!("{method} is not allowed on {path}"),
         )
+        .at("method", "not_allowed")
     }
 
     /// 409; `reason` is machine-readable (`instance_stopped`, `cycle_cap_reached`, …).
@@ -115,21 +123,17 @@ impl ApiError {
             "payload_too_large",
             format!("request body is larger than {limit} bytes"),
         )
+        .at("body", "too_large")
     }
 
     /// 408: the body did not arrive within `server.body_timeout_ms`.
     pub fn body_timeout(limit_ms: u64) -> ApiError {
-        let mut e = ApiError::new(
+        ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
             format!("the request body did not arrive within {limit_ms} ms"),
-        );
-        e.details = Some(Box::new(Details {
-            field: Some("body".into()),
-            reason: Some("timeout".into()),
-            missing: None,
-        }));
-        e
+        )
+        .at("body", "timeout")
     }
 
     /// 400: a request hyper could not parse as HTTP/1.1 (`conn/io.rs`).
@@ -152,13 +156,7 @@ impl ApiError {
                 "the request headers are too large",
             )
         };
-        let mut e = ApiError::new(status, code, message);
-        e.details = Some(Box::new(Details {
-            field: Some(field.into()),
-            reason: Some("too_large".into()),
-            missing: None,
-        }));
-        e
+        ApiError::new(status, code, message).at(field, "too_large")
     }
 
     pub fn unsupported_media_type() -> ApiError {
@@ -167,6 +165,7 @@ impl ApiError {
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
         )
+        .at("content-type", "not_json")
     }
 
     pub fn rate_limited(retry_after: u64) -> ApiError {

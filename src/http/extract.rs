@@ -203,13 +203,7 @@ pub fn instance_id(raw: &str) -> Result<InstanceId, ApiError> {
 }
 
 fn malformed_id(what: &str) -> ApiError {
-    let mut e = ApiError::not_found(what);
-    e.details = Some(Box::new(super::error::Details {
-        field: Some("id".into()),
-        reason: Some("malformed_id".into()),
-        missing: None,
-    }));
-    e
+    ApiError::not_found(what).at("id", "malformed_id")
 }
 
 /// serde's message without serde_json's " at line L column C" suffix.

@@ -292,6 +292,14 @@ pub async fn api_routes_answer_only_after_authentication(db: Db) {
             "{method} {path}: {}",
             r.status
         );
+        if !path.starts_with("/sdk") {
+            let at = if r.status == StatusCode::NOT_FOUND {
+                "path"
+            } else {
+                "method"
+            };
+            assert_eq!(field(&r), Some(at), "{method} {path}: {}", r.body);
+        }
         assert!(
             r.headers.contains_key("x-ratelimit-limit"),
             "{method} {path}"
@@ -301,6 +309,17 @@ pub async fn api_routes_answer_only_after_authentication(db: Db) {
             "{method} {path}"
         );
     }
+    let r = server.call(Method::GET, "/v1/personas", None, None).await;
+    assert_eq!(field(&r), Some("authorization"));
+    let req = hyper::Request::builder()
+        .method(Method::POST)
+        .uri(format!("{}/v1/instances", server.base))
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", "text/plain")
+        .body(http_body_util::Full::new(hyper::body::Bytes::from("{}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = server.send(req).await;
+    assert_eq!((r.status.as_u16(), field(&r)), (415, Some("content-type")));
     // The scheme is case-insensitive (RFC 9110 §11.1).
     for scheme in ["bearer", "BEARER", "Bearer"] {
         let req = hyper::Request::builder()
