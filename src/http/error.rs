@@ -13,11 +13,32 @@ use serde::Serialize;
 use crate::instance::InstanceError;
 use crate::store::StoreError;
 
+/// The envelope's `error`: what kind of failure, for programs to branch on (API.md §1,
+/// and docs/http.md for 408, 414 and 431).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    Conflict,
+    PayloadTooLarge,
+    UriTooLong,
+    UnsupportedMediaType,
+    HeadersTooLarge,
+    RateLimitExceeded,
+    QuotaExceeded,
+    InternalError,
+    Unavailable,
+}
+
 /// A failed request, as the client will see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Boxed: most errors carry none, and a small error keeps `Result`s small.
     pub details: Option<Box<Details>>,
@@ -37,7 +58,7 @@ pub struct Details {
 /// The error envelope of every failure.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Envelope<'a> {
-    error: &'a str,
+    error: ErrorCode,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<&'a Details>,
@@ -46,7 +67,7 @@ pub struct Envelope<'a> {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -58,7 +79,7 @@ impl ApiError {
 
     /// 400 naming the field at fault and why.
     pub fn invalid(field: impl Into<String>, reason: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message).at(field, reason)
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message).at(field, reason)
     }
 
     /// This error with the part of the request at fault named.
@@ -75,7 +96,7 @@ impl ApiError {
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "missing, invalid or revoked API key: send Authorization: Bearer idos_sk_…",
         )
         .at("authorization", "missing_invalid_or_revoked")
@@ -84,7 +105,7 @@ impl ApiError {
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -92,7 +113,7 @@ impl ApiError {
     pub fn route_not_found(path: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no route {path}"),
         )
         .at("path", "unknown_route")
@@ -101,7 +122,7 @@ impl ApiError {
     pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed on {path}"),
         )
         .at("method", "not_allowed")
@@ -109,7 +130,7 @@ impl ApiError {
 
     /// 409; `reason` is machine-readable (`instance_stopped`, `cycle_cap_reached`, …).
     pub fn conflict(reason: &str, message: impl Into<String>) -> ApiError {
-        let mut e = ApiError::new(StatusCode::CONFLICT, "conflict", message);
+        let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message);
         e.details = Some(Box::new(Details {
             reason: Some(reason.to_owned()),
             ..Details::default()
@@ -120,7 +141,7 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> ApiError {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("request body is larger than {limit} bytes"),
         )
         .at("body", "too_large")
@@ -130,7 +151,7 @@ impl ApiError {
     pub fn body_timeout(limit_ms: u64) -> ApiError {
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
+            ErrorCode::RequestTimeout,
             format!("the request body did not arrive within {limit_ms} ms"),
         )
         .at("body", "timeout")
@@ -148,10 +169,10 @@ impl ApiError {
     /// 414 or 431: a request line or head over hyper's limits (`conn/io.rs`, docs/http.md).
     pub fn head_too_large(status: StatusCode) -> ApiError {
         let (code, field, message) = if status == StatusCode::URI_TOO_LONG {
-            ("uri_too_long", "uri", "the request URI is too long")
+            (ErrorCode::UriTooLong, "uri", "the request URI is too long")
         } else {
             (
-                "headers_too_large",
+                ErrorCode::HeadersTooLarge,
                 "headers",
                 "the request headers are too large",
             )
@@ -162,7 +183,7 @@ impl ApiError {
     pub fn unsupported_media_type() -> ApiError {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body as JSON with Content-Type: application/json",
         )
         .at("content-type", "not_json")
@@ -171,7 +192,7 @@ impl ApiError {
     pub fn rate_limited(retry_after: u64) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limit_exceeded",
+            ErrorCode::RateLimitExceeded,
             "request rate of this account's plan exceeded",
         );
         e.retry_after = Some(retry_after);
@@ -181,7 +202,7 @@ impl ApiError {
     pub fn quota_exceeded(retry_after: u64) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "quota_exceeded",
+            ErrorCode::QuotaExceeded,
             "monthly cycle quota of this account's plan used up",
         );
         e.retry_after = Some(retry_after);
@@ -190,7 +211,11 @@ impl ApiError {
 
     /// 503: storage down, an instance failing, overload, or shutting down.
     pub fn unavailable(message: impl Into<String>) -> ApiError {
-        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            message,
+        );
         e.retry_after = Some(1);
         e
     }
@@ -199,7 +224,7 @@ impl ApiError {
     pub fn internal() -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "internal error; it has been logged",
         )
     }

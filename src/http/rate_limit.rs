@@ -143,7 +143,10 @@ mod tests {
             .map(|_| ())
             .err()
             .map_or_else(ApiError::internal, |(e, _)| e);
-        assert_eq!(refused.code, "rate_limit_exceeded");
+        assert_eq!(
+            refused.code,
+            crate::http::error::ErrorCode::RateLimitExceeded
+        );
         assert!(matches!(refused.retry_after, Some(1..=60)));
         assert_eq!(limits.check(&b).map(|s| (s.limit, s.remaining)), Ok((3, 2)));
         limits.forget_idle();

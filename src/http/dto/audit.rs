@@ -39,8 +39,10 @@ pub struct HistoryEntryBody {
     #[schema(value_type = Object)]
     context: Box<RawValue>,
     /// When the server processed it.
+    #[schema(format = DateTime)]
     timestamp: String,
     /// When the client says it observed it (the observation's `timestamp`), if given.
+    #[schema(required = true, format = DateTime)]
     observed_at: Option<String>,
 }
 
@@ -78,6 +80,7 @@ pub struct DriftEventBody {
     deviation: String,
     affected_modes: Vec<Mode>,
     rolled_back: bool,
+    #[schema(format = DateTime)]
     timestamp: String,
 }
 

@@ -55,7 +55,9 @@ pub struct SnapshotBody {
     #[serde(flatten)]
     pub snapshot: Snapshot,
     pub cycle_count: u64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

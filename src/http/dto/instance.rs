@@ -35,18 +35,23 @@ pub struct InstanceBody {
     id: String,
     name: String,
     description: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
     cycle_count: u64,
     energy_level: f64,
     stress_state: StressState,
     stability_index: f64,
     status: Status,
+    #[schema(required = true)]
     persona: Option<String>,
     engine_version: u16,
     update_available: bool,
+    #[schema(required = true)]
     user: Option<String>,
     metadata: BTreeMap<String, String>,
+    #[schema(required = true)]
     cycle_cap: Option<u64>,
 }
 

@@ -21,6 +21,7 @@ pub struct ObservationIn {
     #[schema(value_type = Option<Object>)]
     context: Option<Box<RawValue>>,
     /// RFC 3339: when the client observed it (stored as `observed_at`).
+    #[schema(format = DateTime)]
     timestamp: Option<String>,
 }
 

@@ -120,6 +120,7 @@ pub struct TestResultBody {
     pub energy_level: f64,
     pub matched_personas: Vec<PersonaMatchBody>,
     pub initial_config: InitialConfigBody,
+    #[schema(required = true)]
     pub instance: Option<InstanceBody>,
     pub snapshot: Snapshot,
     pub contract: Contract,

@@ -92,10 +92,6 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
         ),
         (format!("{s}/Mode"), json!({"enum": all_mode_spellings()})),
         (
-            format!("{s}/ObservationIn/properties/timestamp"),
-            json!({"format": "date-time"}),
-        ),
-        (
             format!("{s}/ObservationIn/properties/context"),
             json!({"description": format!(
             "A JSON object of at most {MAX_CONTEXT_BYTES} bytes, nested at most {MAX_CONTEXT_DEPTH} \

@@ -26,6 +26,7 @@ use super::sdk::wire::SdkError;
                        execution contracts. Errors use one envelope: \
                        `{error, message, details: {field, reason}}`."
     ),
+    servers((url = "/", description = "This server")),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
     components(schemas(Envelope, SdkError)),

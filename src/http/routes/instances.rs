@@ -264,6 +264,7 @@ pub struct DeleteQuery {
 pub struct Deleted {
     id: String,
     deleted: bool,
+    #[schema(required = true, format = DateTime)]
     restorable_until: Option<String>,
 }
 

@@ -50,12 +50,14 @@ pub struct ObservationRecord {
     signal_strength: f64,
     confidence: f64,
     /// When the server processed it.
+    #[schema(format = DateTime)]
     timestamp: String,
     /// The lifetime cycle number (`/v1`'s `seq`).
     cycle_number: u64,
     cycle: u64,
     #[schema(value_type = Object)]
     context: Box<RawValue>,
+    #[schema(required = true, format = DateTime)]
     observed_at: Option<String>,
 }
 
@@ -83,6 +85,7 @@ pub struct DriftEventRecord {
     /// `D1_context`, `D2_adaptive` or `D3_corrupt` (D0 is not recorded).
     level: &'static str,
     magnitude: f64,
+    #[schema(format = DateTime)]
     timestamp: String,
     cycle_number: u64,
     cycle: u64,

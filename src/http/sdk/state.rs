@@ -74,11 +74,14 @@ pub struct SdkSnapshot {
     cycle: u64,
     /// The catalogue persona whose profile is nearest to the current modes (L1), and
     /// the next one.
+    #[schema(required = true)]
     persona_primary: Option<&'static str>,
+    #[schema(required = true)]
     persona_secondary: Option<&'static str>,
     /// Always empty: the engine has no composite modes.
     active_composites: Vec<String>,
     /// When the snapshot was taken (the answer's time).
+    #[schema(format = DateTime)]
     timestamp: String,
 }
 
@@ -185,6 +188,7 @@ pub struct SdkDrift {
     /// The largest offset of any mode from its baseline: what `level` classified.
     magnitude: f64,
     /// When the cycle was recorded (its history entry's `timestamp`).
+    #[schema(format = DateTime)]
     timestamp: String,
     #[serde(flatten)]
     #[schema(inline)]
@@ -220,6 +224,7 @@ pub struct ProcessResult {
     snapshot: SdkSnapshot,
     contract: SdkContract,
     /// The cycle's drift; `null` when no cycle ran (throttled).
+    #[schema(required = true)]
     drift: Option<SdkDrift>,
     throttled: bool,
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::http::AppState;
 use crate::http::auth::Account;
-use crate::http::error::{ApiError, Details};
+use crate::http::error::{ApiError, Details, ErrorCode};
 use crate::timestamp::Timestamp;
 
 /// The path prefix of the dialect.
@@ -28,7 +28,7 @@ pub struct SdkError<'a> {
     error: &'a str,
     /// `not_found`, `invalid_request`, `unauthorized`, `conflict`, `rate_limit_exceeded`,
     /// `quota_exceeded`, `unavailable`, … (the `/v1` codes).
-    code: &'a str,
+    code: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<&'a Details>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,7 +85,7 @@ fn rerender(response: Response, error: &ApiError) -> Response {
     if parts.status == StatusCode::BAD_REQUEST {
         parts.status = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    if error.code == "quota_exceeded" {
+    if error.code == ErrorCode::QuotaExceeded {
         // The SDK sleeps `Retry-After` seconds before each retry, uncapped: the days
         // until next month would hang it. The body still says when.
         parts.headers.remove(header::RETRY_AFTER);
