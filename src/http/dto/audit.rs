@@ -36,7 +36,7 @@ pub struct HistoryEntryBody {
     mode_target: &'static str,
     signal_strength: f64,
     confidence: f64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = super::context::Context)]
     context: Box<RawValue>,
     /// When the server processed it.
     #[schema(format = DateTime)]

@@ -9,6 +9,29 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
+
+/// A context in the OpenAPI document: an object of any JSON values, so that generated
+/// clients can send and read one (a bare `object` reads as an empty record to some).
+/// The server never decodes into it: a context is kept as the JSON text that came.
+pub struct Context;
+
+impl utoipa::PartialSchema for Context {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .description(Some(format!(
+                "A JSON object of the client's own: at most {MAX_CONTEXT_BYTES} bytes, nested at \
+                 most {MAX_CONTEXT_DEPTH} levels deep, finite numbers, no key repeated within \
+                 an object."
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Context {}
 
 /// Largest `context`, as JSON text.
 pub const MAX_CONTEXT_BYTES: usize = 8 * 1024;

@@ -17,8 +17,7 @@ pub struct ObservationIn {
     signal_strength: Unit,
     #[serde(default = "one")]
     confidence: Unit,
-    /// An object, at most 8 KiB as JSON.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::context::Context>)]
     context: Option<Box<RawValue>>,
     /// RFC 3339: when the client observed it (stored as `observed_at`).
     #[schema(format = DateTime)]

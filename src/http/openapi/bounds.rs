@@ -11,7 +11,6 @@ use crate::engine::personas;
 use crate::engine::questionnaire::{OPTION_IDS, TestVersion};
 use crate::engine::{DriftLevel, Mode};
 use crate::http::dto::audit::MAX_HISTORY_LIMIT;
-use crate::http::dto::context::{MAX_CONTEXT_BYTES, MAX_CONTEXT_DEPTH};
 use crate::http::dto::instance::{
     MAX_DESCRIPTION_CHARS, MAX_LIST_LIMIT, MAX_METADATA_KEY_CHARS, MAX_METADATA_KEYS,
     MAX_METADATA_VALUE_CHARS, MAX_NAME_CHARS, MAX_USER_CHARS,
@@ -92,12 +91,6 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
         ),
         (format!("{s}/Mode"), json!({"enum": all_mode_spellings()})),
         (
-            format!("{s}/ObservationIn/properties/context"),
-            json!({"description": format!(
-            "A JSON object of at most {MAX_CONTEXT_BYTES} bytes, nested at most {MAX_CONTEXT_DEPTH} \
-             levels deep, with finite numbers and no key repeated within an object.")}),
-        ),
-        (
             format!("{s}/BatchIn/properties/observations"),
             json!({"minItems": 1, "maxItems": config.engine.batch_max}),
         ),
@@ -126,6 +119,12 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
         merge(doc, &pointer, bounds)?;
     }
     merge(doc, &format!("{s}/SubmitTest"), submission_rules())?;
+    // The option ids a question offers are the ones a response may select.
+    merge(
+        doc,
+        &format!("{s}/QuestionOption/properties/id"),
+        json!({"enum": OPTION_IDS}),
+    )?;
     let paths = doc
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -178,13 +177,15 @@ fn submission_rules() -> Value {
             "prefixItems": answers, "items": false,
             "minItems": questions(), "maxItems": questions(),
         }},
-        "anyOf": [
+        // In `allOf`, beside the fields: generators then read the fields and the choice
+        // together (an `anyOf` beside `properties` reads as a union with them).
+        "allOf": [{"oneOf": [
             {"properties": {"instance_id": absent, "create_instance": {"const": false}, "instance_name": absent}},
             {"required": ["instance_id"], "properties": {"instance_id": {"type": "string"},
                 "create_instance": {"const": false}, "instance_name": absent}},
             {"required": ["create_instance", "instance_name"], "properties": {
                 "create_instance": {"const": true}, "instance_name": {"type": "string"}, "instance_id": absent}},
-        ],
+        ]}],
     })
 }
 

@@ -14,6 +14,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 mod bounds;
+mod wrappers;
 
 use super::error::Envelope;
 use super::sdk::wire::SdkError;
@@ -112,11 +113,15 @@ impl Modify for ApiKeyAuth {
 }
 
 /// The document served at `/openapi.json`: the generated one with every bound the
-/// server enforces written onto it (`bounds.rs`).
+/// server enforces written onto it (`bounds.rs`), its generic wrappers referring to the
+/// schemas they wrap (`wrappers.rs`).
 pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Value {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
     if let Err(missing) = bounds::apply(&mut value, config) {
         tracing::error!(%missing, "the OpenAPI document lacks a bound");
+    }
+    if let Err(e) = wrappers::refer(&mut value) {
+        tracing::error!(error = %e, "the OpenAPI document's wrappers");
     }
     value
 }

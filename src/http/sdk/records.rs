@@ -55,7 +55,7 @@ pub struct ObservationRecord {
     /// The lifetime cycle number (`/v1`'s `seq`).
     cycle_number: u64,
     cycle: u64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::http::dto::context::Context)]
     context: Box<RawValue>,
     #[schema(required = true, format = DateTime)]
     observed_at: Option<String>,
