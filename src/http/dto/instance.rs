@@ -93,6 +93,7 @@ pub struct InitialConfig {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Aria", "persona": "persona_explorer", "user": "user-42", "metadata": {"team": "research"}}))]
 pub struct CreateInstance {
     name: String,
     #[serde(default)]
@@ -161,6 +162,7 @@ impl CreateInstance {
 /// unknown fields here, so they are refused by name.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Aria (research)", "description": "Explores new topics"}))]
 pub struct PatchInstance {
     #[serde(default, deserialize_with = "not_null")]
     name: Option<String>,

@@ -12,6 +12,7 @@ use super::context::{self, MAX_CONTEXT_BYTES};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"mode_target": "EXPLORATION", "signal_strength": 0.8, "confidence": 0.9, "context": {"task": "brainstorm"}}))]
 pub struct ObservationIn {
     mode_target: Mode,
     signal_strength: Unit,
@@ -88,6 +89,7 @@ fn parse_time(text: &str, offsets: Offsets) -> Option<Timestamp> {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"observations": [{"mode_target": "EXPLORATION", "signal_strength": 0.8}, {"mode_target": "ORDER", "signal_strength": 0.6}]}))]
 pub struct BatchIn {
     observations: Vec<ObservationIn>,
     #[serde(default)]

@@ -12,11 +12,27 @@ use crate::ids::InstanceId;
 
 use super::instance::{InstanceBody, instance_name};
 
+/// A complete submission (every question answered with its first option) that creates
+/// an instance from the result: the document's example, which succeeds as it stands.
+fn submission_example() -> serde_json::Value {
+    let responses: Vec<serde_json::Value> = TestVersion::V1
+        .questions()
+        .map(|q| serde_json::json!({"question_id": q.id, "selected_option_id": q.options[0].id}))
+        .collect();
+    serde_json::json!({
+        "version": "v1",
+        "responses": responses,
+        "create_instance": true,
+        "instance_name": "Tested",
+    })
+}
+
 /// Personas listed in a result, best first.
 const MATCHES_SHOWN: usize = 3;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = submission_example)]
 pub struct SubmitTest {
     version: Option<String>,
     responses: Vec<ResponseIn>,

@@ -188,6 +188,7 @@ pub async fn contract(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"mode": "default"}))]
 pub struct ResetIn {
     pub mode: ResetTarget,
 }
