@@ -1,8 +1,10 @@
 //! OpenAPI schemas of the wire types whose serde is written by hand (so no derive can
 //! see their shape): they must say exactly what `Serialize`/`Deserialize` produce.
 
-use utoipa::openapi::RefOr;
+use std::borrow::Cow;
+
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 use super::action::Action;
@@ -21,12 +23,19 @@ fn names(description: &str, names: impl IntoIterator<Item = &'static str>) -> Re
 impl PartialSchema for Mode {
     fn schema() -> RefOr<Schema> {
         names(
-            "A mode; requests accept it in UPPERCASE too",
+            "A mode as answers spell it (requests take `Mode`, UPPERCASE, or this)",
             Mode::ALL.map(Mode::lower_name),
         )
     }
 }
-impl ToSchema for Mode {}
+
+/// Named `ModeName`: `Mode` in the document is the UPPERCASE request form of API.md
+/// (`http/openapi/bounds.rs`); answers spell modes in lowercase.
+impl ToSchema for Mode {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ModeName")
+    }
+}
 
 impl PartialSchema for Action {
     fn schema() -> RefOr<Schema> {
@@ -58,7 +67,10 @@ impl PartialSchema for Drift {
                     .description(Some("Names each mode that moved and by how much")),
             )
             .required("deviation")
-            .property("affected_modes", ArrayBuilder::new().items(Mode::schema()))
+            .property(
+                "affected_modes",
+                ArrayBuilder::new().items(Ref::from_schema_name(Mode::name())),
+            )
             .required("affected_modes")
             .property("rolled_back", bool::schema())
             .required("rolled_back")

@@ -122,18 +122,11 @@ export type TestQuestions = Data<"/v1/test/questions", "get">;
 export type Question = Camel<Schemas["Question"]>;
 /** One answer: `{questionId, selectedOptionId}`. */
 export type TestResponse = Camel<Schemas["ResponseIn"]>;
-type SubmitWire = WireBody<"/v1/test/submit", "post">;
 /**
- * `test.submit`'s body: `responses`, `version`, and at most one target (`instanceId`, or
- * `createInstance: true` with `instanceName`); the document says so as its fields and a
- * `oneOf` of the three targets, which openapi-typescript renders as `Base & (A | B | C)`.
- * `responses` is an array of `TestResponse` in any order: the document describes it as a
- * 28-tuple whose i-th item answers question i+1 (`prefixItems`, a `const` per position),
- * one of the orders the server accepts, which no array built with `.map` satisfies.
+ * `test.submit`'s body: `responses` (every question answered once, any order), `version`,
+ * and at most one target (`instanceId`, or `createInstance: true` with `instanceName`);
+ * the document says so as its fields and a `oneOf` of the three targets, which
+ * openapi-typescript renders as `Base & (A | B | C)`.
  */
-export type SubmitTestParams = WithResponseArray<SubmitWire>;
-/** Each target's shape with `responses` as a plain array (distributes over the union). */
-type WithResponseArray<T> = T extends unknown
-  ? Omit<Camel<T>, "responses"> & { responses: TestResponse[] }
-  : never;
+export type SubmitTestParams = Camel<WireBody<"/v1/test/submit", "post">>;
 export type TestResult = Data<"/v1/test/submit", "post">;

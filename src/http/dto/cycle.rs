@@ -36,17 +36,26 @@ pub struct ProcessBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BatchBody {
-    Final {
-        #[serde(flatten)]
-        cycle: CycleBody,
-        processed_count: usize,
-        throttled: bool,
-    },
-    Intermediate {
-        states: Vec<CycleBody>,
-        processed_count: usize,
-        throttled: bool,
-    },
+    Final(BatchFinal),
+    Intermediate(BatchStates),
+}
+
+/// A batch's answer without `include_intermediate`: its final state. (Each answer its
+/// own named schema: client generators could not read an unnamed branch.)
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchFinal {
+    #[serde(flatten)]
+    pub cycle: CycleBody,
+    pub processed_count: usize,
+    pub throttled: bool,
+}
+
+/// A batch's answer with `include_intermediate`: the state after each observation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchStates {
+    pub states: Vec<CycleBody>,
+    pub processed_count: usize,
+    pub throttled: bool,
 }
 
 /// `GET /snapshot`: the snapshot plus instance times and the lifetime count.

@@ -325,7 +325,6 @@ pub struct ListQuery {
     #[param(inline)]
     pub order: Option<Order>,
     pub user: Option<String>,
-    #[param(inline)]
     pub status: Option<Status>,
 }
 

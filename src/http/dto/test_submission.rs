@@ -135,6 +135,9 @@ pub struct TestResultBody {
     pub mode_strengths: ModeStrengths,
     pub energy_level: f64,
     pub matched_personas: Vec<PersonaMatchBody>,
+    /// Documented as the very schema `POST /instances` takes, so that a client passes it
+    /// through as it came.
+    #[schema(value_type = super::instance::InitialConfig)]
     pub initial_config: InitialConfigBody,
     #[schema(required = true)]
     pub instance: Option<InstanceBody>,
@@ -150,7 +153,7 @@ pub struct PersonaMatchBody {
 }
 
 /// The body of `POST /instances`' `initial_config` that starts an instance here.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct InitialConfigBody {
     mode_strengths: BTreeMap<&'static str, f64>,
     energy_level: f64,

@@ -34,11 +34,6 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
         "propertyNames": {"minLength": 1, "maxLength": MAX_METADATA_KEY_CHARS, "pattern": NO_NUL},
         "additionalProperties": {"type": "string", "maxLength": MAX_METADATA_VALUE_CHARS, "pattern": NO_NUL},
     });
-    let persona_ids: Vec<Value> = personas::all()
-        .iter()
-        .map(|p| json!(p.id))
-        .chain([Value::Null])
-        .collect();
     let s = "/components/schemas";
     let merges: Vec<(String, Value)> = vec![
         (
@@ -60,10 +55,6 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
         (
             format!("{s}/CreateInstance/properties/cycle_cap"),
             stored_int.clone(),
-        ),
-        (
-            format!("{s}/CreateInstance/properties/persona"),
-            json!({"enum": persona_ids}),
         ),
         (
             format!("{s}/PatchInstance/properties/name"),
@@ -89,14 +80,9 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
             format!("{s}/InitialConfig/properties/mode_strengths"),
             json!({"propertyNames": {"enum": lower_modes()}}),
         ),
-        (format!("{s}/Mode"), json!({"enum": all_mode_spellings()})),
         (
             format!("{s}/BatchIn/properties/observations"),
             json!({"minItems": 1, "maxItems": config.engine.batch_max}),
-        ),
-        (
-            format!("{s}/SubmitTest/properties/version"),
-            json!({"enum": versions_or_null()}),
         ),
         (
             format!("{s}/SubmitTest/properties/instance_id"),
@@ -110,21 +96,12 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
             format!("{s}/ResponseIn/properties/question_id"),
             json!({"minimum": 1, "maximum": questions()}),
         ),
-        (
-            format!("{s}/ResponseIn/properties/selected_option_id"),
-            json!({"enum": OPTION_IDS}),
-        ),
     ];
     for (pointer, bounds) in merges {
         merge(doc, &pointer, bounds)?;
     }
     merge(doc, &format!("{s}/SubmitTest"), submission_rules())?;
-    // The option ids a question offers are the ones a response may select.
-    merge(
-        doc,
-        &format!("{s}/QuestionOption/properties/id"),
-        json!({"enum": OPTION_IDS}),
-    )?;
+    named_types(doc)?;
     let paths = doc
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -147,7 +124,12 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
                     Some("limit") => json!({"minimum": 1, "maximum": page_max}),
                     Some("offset") => json!({"minimum": 0, "maximum": MAX_STORED_INT}),
                     Some("user") => text(MAX_USER_CHARS),
-                    Some("version") => json!({"enum": versions()}),
+                    Some("version") => {
+                        *parameter
+                            .pointer_mut("/schema")
+                            .ok_or("a parameter without schema")? = reference("TestVersion");
+                        continue;
+                    }
                     Some("type") => json!({"enum": drift_levels()}),
                     _ => continue,
                 };
@@ -158,24 +140,26 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// What a submission must hold beyond its fields' types: every question answered once
-/// (in order here: a schema cannot say "each once in any order", and in order is one of
-/// the accepted forms), and one of three targets: none, an instance to apply the result
-/// to, or a new instance with its name.
+/// What a submission must hold beyond its fields' types: every question answered once,
+/// and one of three targets: none, an instance to apply the result to, or a new instance
+/// with its name.
 fn submission_rules() -> Value {
-    let answers: Vec<Value> = (1..=questions())
+    // Every question answered once, in any order: 28 items, and for each question an
+    // item that answers it, said as "if none answers it, nothing is valid": client
+    // generators leave `if` alone and type `responses` as a plain array of answers
+    // (a bare `contains` they read as the item type, a tuple as a fixed order).
+    let answered: Vec<Value> = (1..=questions())
         .map(|id| {
-            json!({"allOf": [
-                {"$ref": "#/components/schemas/ResponseIn"},
-                {"properties": {"question_id": {"const": id}}},
-            ]})
+            let answers =
+                json!({"properties": {"question_id": {"const": id}}, "required": ["question_id"]});
+            json!({"if": {"not": {"contains": answers}}, "then": false})
         })
         .collect();
     let absent = json!({"type": "null"});
     json!({
         "properties": {"responses": {
-            "prefixItems": answers, "items": false,
-            "minItems": questions(), "maxItems": questions(),
+            "minItems": questions(), "maxItems": questions(), "allOf": answered,
+            "description": "Every question of the version answered exactly once, in any order.",
         }},
         // In `allOf`, beside the fields: generators then read the fields and the choice
         // together (an `anyOf` beside `properties` reads as a union with them).
@@ -187,6 +171,80 @@ fn submission_rules() -> Value {
                 "create_instance": {"const": true}, "instance_name": {"type": "string"}, "instance_id": absent}},
         ]}],
     })
+}
+
+/// Types that appear in several places as components of their own, so that generated
+/// clients have one type each (`OptionId` for the option a question offers and the one a
+/// response selects, …), and `Mode` as requests spell it.
+fn named_types(doc: &mut Value) -> Result<(), String> {
+    let string_enum = |description: &str, values: Vec<Value>| json!({"type": "string", "enum": values, "description": description});
+    let persona_ids = personas::all().iter().map(|p| json!(p.id)).collect();
+    let upper_modes = Mode::ALL.iter().map(|m| json!(m.upper_name())).collect();
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("no components")?;
+    schemas.insert(
+        "Mode".into(),
+        string_enum(
+            "A mode as requests spell it (API.md §3); `ModeName`, lowercase, is accepted too",
+            upper_modes,
+        ),
+    );
+    schemas.insert(
+        "OptionId".into(),
+        string_enum(
+            "An option of a question",
+            OPTION_IDS.map(Value::from).to_vec(),
+        ),
+    );
+    schemas.insert(
+        "PersonaId".into(),
+        string_enum("One of the twelve personas", persona_ids),
+    );
+    schemas.insert(
+        "TestVersion".into(),
+        string_enum(
+            "A questionnaire version",
+            versions().into_iter().map(Value::from).collect(),
+        ),
+    );
+    let s = "/components/schemas";
+    let or_null = |name: &str| json!({"oneOf": [reference(name), {"type": "null"}]});
+    for (pointer, schema) in [
+        (
+            format!("{s}/ObservationIn/properties/mode_target"),
+            json!({"anyOf": [reference("Mode"), reference("ModeName")]}),
+        ),
+        (
+            format!("{s}/HistoryEntryBody/properties/mode_target"),
+            reference("Mode"),
+        ),
+        (
+            format!("{s}/QuestionOption/properties/id"),
+            reference("OptionId"),
+        ),
+        (
+            format!("{s}/ResponseIn/properties/selected_option_id"),
+            reference("OptionId"),
+        ),
+        (
+            format!("{s}/CreateInstance/properties/persona"),
+            or_null("PersonaId"),
+        ),
+        (
+            format!("{s}/SubmitTest/properties/version"),
+            or_null("TestVersion"),
+        ),
+    ] {
+        *doc.pointer_mut(&pointer)
+            .ok_or_else(|| format!("the document has no {pointer}"))? = schema;
+    }
+    Ok(())
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
 const NAME_RULE: &str = "1 to 100 characters after surrounding whitespace is trimmed; no NUL";
@@ -202,21 +260,8 @@ fn lower_modes() -> Vec<&'static str> {
     Mode::ALL.iter().map(|m| m.lower_name()).collect()
 }
 
-fn all_mode_spellings() -> Vec<&'static str> {
-    let upper = Mode::ALL.iter().map(|m| m.upper_name());
-    upper.chain(lower_modes()).collect()
-}
-
 fn versions() -> Vec<&'static str> {
     TestVersion::ALL.iter().map(|v| v.name()).collect()
-}
-
-fn versions_or_null() -> Vec<Value> {
-    versions()
-        .into_iter()
-        .map(Value::from)
-        .chain([Value::Null])
-        .collect()
 }
 
 fn questions() -> usize {

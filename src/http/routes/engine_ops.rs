@@ -10,7 +10,9 @@ use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
-use crate::http::dto::cycle::{BatchBody, CycleBody, ProcessBody, ResetBody, SnapshotBody};
+use crate::http::dto::cycle::{
+    BatchBody, BatchFinal, BatchStates, CycleBody, ProcessBody, ResetBody, SnapshotBody,
+};
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
@@ -117,17 +119,17 @@ pub async fn batch(
     let reply = process_inputs(&state, &account, &id, inputs, keep).await?;
     let (throttled, processed_count) = (reply.throttled, if reply.throttled { 0 } else { n });
     let data = if keep && !throttled {
-        BatchBody::Intermediate {
+        BatchBody::Intermediate(BatchStates {
             states: reply.views.into_iter().map(CycleBody::from).collect(),
             processed_count,
             throttled,
-        }
+        })
     } else {
-        BatchBody::Final {
+        BatchBody::Final(BatchFinal {
             cycle: first(reply.views)?.into(),
             processed_count,
             throttled,
-        }
+        })
     };
     Ok(Json(Data { data }))
 }

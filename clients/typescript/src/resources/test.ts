@@ -1,5 +1,4 @@
 import type { Http } from "../http.js";
-import type { CallArgs } from "../http.js";
 import type { QuestionsParams, RequestOptions, SubmitTestParams, TestQuestions, TestResult } from "../types.js";
 
 /** `client.test`: the personality test (API.md §4). */
@@ -19,9 +18,6 @@ export class PersonalityTest {
    * to an instance (`instanceId`) or create one (`createInstance: true`, `instanceName`).
    */
   async submit(params: SubmitTestParams, options?: RequestOptions): Promise<TestResult> {
-    // The document types `responses` as a 28-tuple in question order; the server takes any
-    // order, and so does `SubmitTestParams` (see there): hence this one widening cast.
-    const body = params as CallArgs<"/v1/test/submit", "post">["body"];
-    return (await this.#http.call("post", "/v1/test/submit", { body, options })).data;
+    return (await this.#http.call("post", "/v1/test/submit", { body: params, options })).data;
   }
 }
