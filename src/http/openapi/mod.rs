@@ -14,6 +14,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 mod bounds;
+mod headers;
 mod wrappers;
 
 use super::error::Envelope;
@@ -114,7 +115,7 @@ impl Modify for ApiKeyAuth {
 
 /// The document served at `/openapi.json`: the generated one with every bound the
 /// server enforces written onto it (`bounds.rs`), its generic wrappers referring to the
-/// schemas they wrap (`wrappers.rs`).
+/// schemas they wrap (`wrappers.rs`), and the response headers of `/v1` (`headers.rs`).
 pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Value {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
     if let Err(missing) = bounds::apply(&mut value, config) {
@@ -122,6 +123,9 @@ pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Val
     }
     if let Err(e) = wrappers::refer(&mut value) {
         tracing::error!(error = %e, "the OpenAPI document's wrappers");
+    }
+    if let Err(e) = headers::document(&mut value) {
+        tracing::error!(error = %e, "the OpenAPI document's response headers");
     }
     value
 }

@@ -118,6 +118,14 @@ pub async fn the_openapi_document_lists_every_route(db: Db) {
     };
     assert_eq!(limit("/v1/instances"), Some(100.into()));
     assert_eq!(limit("/v1/instances/{id}/history"), Some(1000.into()));
+    // The headers API.md puts on every /v1 answer are documented (schemathesis checks
+    // the answers have them).
+    let created = &r.body["paths"]["/v1/instances"]["post"]["responses"]["201"]["headers"];
+    for name in ["X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining"] {
+        assert_eq!(created[name]["required"], true, "{name}");
+    }
+    let refused = &r.body["paths"]["/v1/instances"]["post"]["responses"]["4XX"]["headers"];
+    assert!(refused["Retry-After"].is_object());
     // `identity-os openapi` prints the same document, without a server.
     let (ok, printed, err) = server.command(&["openapi"]).await;
     assert!(ok, "{err}");
