@@ -14,7 +14,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 mod bounds;
-mod headers;
+mod responses;
 mod wrappers;
 
 use super::error::Envelope;
@@ -115,7 +115,7 @@ impl Modify for ApiKeyAuth {
 
 /// The document served at `/openapi.json`: the generated one with every bound the
 /// server enforces written onto it (`bounds.rs`), its generic wrappers referring to the
-/// schemas they wrap (`wrappers.rs`), and the response headers of `/v1` (`headers.rs`).
+/// schemas they wrap (`wrappers.rs`), and what every `/v1` operation answers: its 4xx and its headers (`responses.rs`).
 pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Value {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
     if let Err(missing) = bounds::apply(&mut value, config) {
@@ -124,8 +124,8 @@ pub fn served(doc: &Document, config: &crate::config::Config) -> serde_json::Val
     if let Err(e) = wrappers::refer(&mut value) {
         tracing::error!(error = %e, "the OpenAPI document's wrappers");
     }
-    if let Err(e) = headers::document(&mut value) {
-        tracing::error!(error = %e, "the OpenAPI document's response headers");
+    if let Err(e) = responses::document(&mut value) {
+        tracing::error!(error = %e, "the OpenAPI document's responses");
     }
     value
 }

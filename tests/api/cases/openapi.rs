@@ -126,6 +126,13 @@ pub async fn the_openapi_document_lists_every_route(db: Db) {
     }
     let refused = &r.body["paths"]["/v1/instances"]["post"]["responses"]["4XX"]["headers"];
     assert!(refused["Retry-After"].is_object());
+    // Each 4xx an operation can answer is listed for it.
+    let create = &r.body["paths"]["/v1/instances"]["post"]["responses"];
+    for status in [
+        "400", "401", "404", "408", "409", "413", "414", "415", "429", "431",
+    ] {
+        assert!(create[status].is_object(), "POST /v1/instances {status}");
+    }
     // `identity-os openapi` prints the same document, without a server.
     let (ok, printed, err) = server.command(&["openapi"]).await;
     assert!(ok, "{err}");
