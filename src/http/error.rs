@@ -166,18 +166,24 @@ impl ApiError {
         )
     }
 
-    /// 414 or 431: a request line or head over hyper's limits (`conn/io.rs`, docs/http.md).
-    pub fn head_too_large(status: StatusCode) -> ApiError {
-        let (code, field, message) = if status == StatusCode::URI_TOO_LONG {
-            (ErrorCode::UriTooLong, "uri", "the request URI is too long")
-        } else {
-            (
-                ErrorCode::HeadersTooLarge,
-                "headers",
-                "the request headers are too large",
-            )
-        };
-        ApiError::new(status, code, message).at(field, "too_large")
+    /// 414: a request target over `server.max_uri_bytes` or hyper's own limit.
+    pub fn uri_too_long() -> ApiError {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::UriTooLong,
+            "the request URI is too long",
+        )
+        .at("uri", "too_large")
+    }
+
+    /// 431: a request head over `server.max_head_bytes` or over 100 headers (hyper's).
+    pub fn headers_too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorCode::HeadersTooLarge,
+            "the request headers are too large",
+        )
+        .at("headers", "too_large")
     }
 
     pub fn unsupported_media_type() -> ApiError {

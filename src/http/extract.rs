@@ -96,8 +96,6 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = message_of(&inner);
-        // A number too large for a double is reported as a syntax error, but it is a
-        // bad value of a known field.
         match inner.classify() {
             serde_json::error::Category::Data => field_error(&path, &message),
             // A syntax error inside a field's value (`NaN`, `Infinity`, a number too
@@ -144,6 +142,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// Refuses a query whose names or values are not UTF-8 once percent-decoded (decoding
 /// would silently put U+FFFD in their place), naming the parameter.
 fn utf8_query(query: &str) -> Result<(), ApiError> {
+    // The URI is ASCII: only escapes can make bytes that are not UTF-8.
+    if !query.contains('%') {
+        return Ok(());
+    }
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         if std::str::from_utf8(&percent_decoded(name)).is_err()
@@ -167,15 +169,14 @@ fn percent_decoded(text: &str) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
-        match bytes[i] {
-            b'%' if hex(i + 1).is_some() && hex(i + 2).is_some() => {
-                let byte = hex(i + 1).unwrap_or(0) * 16 + hex(i + 2).unwrap_or(0);
-                out.push(u8::try_from(byte).unwrap_or(b'?'));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
                 i += 3;
                 continue;
             }
-            b'+' => out.push(b' '),
-            b => out.push(b),
+            (b'+', _, _) => out.push(b' '),
+            (b, _, _) => out.push(b),
         }
         i += 1;
     }
@@ -207,7 +208,7 @@ fn malformed_id(what: &str) -> ApiError {
 }
 
 /// serde's message without serde_json's " at line L column C" suffix.
-fn message_of(e: &serde_json::Error) -> String {
+pub(crate) fn message_of(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),

@@ -97,7 +97,7 @@ pub fn router(
     let sdk = sdk::with_account_headers(sdk::routes(), &state);
     let (mut app, document) =
         documented(guarded(v1_routes(), &state), guarded(sdk, &state)).split_for_parts();
-    if state.config.server.docs_enabled {
+    if server.docs_enabled {
         let page = Html(openapi::reference_page(&document));
         app = app
             .merge(SwaggerUi::new("/docs").config(swagger_ui::Config::from("/openapi.json")))

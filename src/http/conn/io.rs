@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use axum::http::StatusCode;
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -125,8 +124,8 @@ fn enveloped(head: &[u8]) -> Option<Vec<u8>> {
     let status = head.strip_prefix(b"HTTP/1.1 ")?.get(..3)?;
     let error = match status {
         b"400" => ApiError::unparsable_request(),
-        b"414" => ApiError::head_too_large(StatusCode::URI_TOO_LONG),
-        b"431" => ApiError::head_too_large(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+        b"414" => ApiError::uri_too_long(),
+        b"431" => ApiError::headers_too_large(),
         _ => return None,
     };
     if !head.ends_with(b"\r\n\r\n") || contains(head, b"content-type") {

@@ -43,7 +43,7 @@ where
         let activity = self.activity.clone();
         let target = req.uri().path_and_query().map_or(0, |t| t.as_str().len());
         let refused = if target > self.max_uri_bytes {
-            Some(ApiError::head_too_large(hyper::StatusCode::URI_TOO_LONG))
+            Some(ApiError::uri_too_long())
         } else if self.overflow && !OPERATIONS.contains(&req.uri().path()) {
             Some(ApiError::unavailable(
                 "too many open connections; retry shortly",

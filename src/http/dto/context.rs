@@ -39,25 +39,25 @@ pub const MAX_CONTEXT_BYTES: usize = 8 * 1024;
 /// counting as level 1.
 pub const MAX_CONTEXT_DEPTH: usize = 32;
 
-/// Why `text` is not a context every client can read back; `None` when it is one.
-pub fn problem(text: &str) -> Option<String> {
+/// Why `text` is not a context every client can read back, as the error's reason and
+/// message; `None` when it is one.
+pub fn problem(text: &str) -> Option<(&'static str, String)> {
     if text.len() > MAX_CONTEXT_BYTES {
-        return Some(format!("is over {MAX_CONTEXT_BYTES} bytes of JSON"));
+        return Some((
+            "too_large",
+            format!("is over {MAX_CONTEXT_BYTES} bytes of JSON"),
+        ));
     }
     if !text.trim_start().starts_with('{') {
-        return Some("must be a JSON object".to_owned());
+        return Some(("invalid_type", "must be a JSON object".to_owned()));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let checked = Portable { level: 1 }
         .deserialize(&mut de)
         .and_then(|()| de.end());
-    checked.err().map(|e| {
-        let text = e.to_string();
-        match text.rfind(" at line ") {
-            Some(i) => text[..i].to_owned(),
-            None => text,
-        }
-    })
+    checked
+        .err()
+        .map(|e| ("invalid_value", crate::http::extract::message_of(&e)))
 }
 
 /// Checks a JSON value that, if it is an array or an object, sits at nesting `level`.
@@ -178,7 +178,9 @@ mod tests {
             (r#"{"s":"\ud800"}"#.to_owned(), "escape"),
             ("[1]".to_owned(), "JSON object"),
         ] {
-            let found = problem(&bad).unwrap_or_default();
+            let found = problem(&bad)
+                .map(|(_, message)| message)
+                .unwrap_or_default();
             assert!(found.contains(why), "{bad}: {found}");
         }
     }

@@ -8,7 +8,7 @@ use crate::http::error::ApiError;
 use crate::instance::Input;
 use crate::timestamp::Timestamp;
 
-use super::context::{self, MAX_CONTEXT_BYTES};
+use super::context;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,12 +45,7 @@ impl ObservationIn {
             None => "{}".to_owned(),
             Some(raw) => {
                 let text = raw.get();
-                if let Some(problem) = context::problem(text) {
-                    let reason = if text.len() > MAX_CONTEXT_BYTES {
-                        "too_large"
-                    } else {
-                        "invalid_value"
-                    };
+                if let Some((reason, problem)) = context::problem(text) {
                     return Err(ApiError::invalid(
                         format!("{prefix}context"),
                         reason,
@@ -120,6 +115,7 @@ impl BatchIn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::dto::context::MAX_CONTEXT_BYTES;
     use crate::http::extract::decode_json;
 
     fn field(e: ApiError) -> Option<String> {
