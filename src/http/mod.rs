@@ -97,13 +97,14 @@ pub fn router(
     let sdk = sdk::with_account_headers(sdk::routes(), &state);
     let (mut app, document) =
         documented(guarded(v1_routes(), &state), guarded(sdk, &state)).split_for_parts();
+    let served = openapi::served(&document, &state.config);
     if server.docs_enabled {
-        let page = Html(openapi::reference_page(&document));
+        let page = Html(openapi::reference_page(&served));
         app = app
             .merge(SwaggerUi::new("/docs").config(swagger_ui::Config::from("/openapi.json")))
             .route("/redoc", get(move || async move { page }));
     }
-    let document = Json(openapi::served(&document, &state.config));
+    let document = Json(served);
     let app = app
         .route("/openapi.json", get(move || async move { document }))
         .fallback(fallback::not_found)

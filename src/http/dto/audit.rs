@@ -15,7 +15,9 @@ pub const MAX_HISTORY_LIMIT: u32 = 1000;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// Entries per page (default 100).
     pub limit: Option<u32>,
+    /// Entries to skip, newest first.
     #[serde(default, deserialize_with = "super::storable::query_int")]
     pub offset: u64,
 }

@@ -317,14 +317,20 @@ pub enum Order {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Instances per page (default 20).
     pub limit: Option<u32>,
+    /// Instances to skip.
     #[serde(default, deserialize_with = "storable::query_int")]
     pub offset: u64,
+    /// The order's key (default `created_at`).
     #[param(inline)]
     pub sort: Option<SortField>,
+    /// Default `desc`.
     #[param(inline)]
     pub order: Option<Order>,
+    /// Only the instances created with this `user`.
     pub user: Option<String>,
+    /// Only the instances in this status.
     pub status: Option<Status>,
 }
 

@@ -256,6 +256,7 @@ pub async fn patch_instance(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
+    /// Erase the instance and its history at once, instead of a restorable soft delete.
     #[serde(default)]
     pub purge: bool,
 }

@@ -26,6 +26,7 @@ use super::instances::{self, create_instance};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionsQuery {
+    /// The questionnaire's version (default the newest).
     pub version: Option<String>,
 }
 

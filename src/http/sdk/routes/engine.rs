@@ -180,7 +180,9 @@ pub async fn history(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DriftQuery {
+    /// Events per page (default 100).
     limit: Option<u32>,
+    /// Events to skip, newest first.
     #[serde(default, deserialize_with = "crate::http::dto::storable::query_int")]
     offset: u64,
     /// Only events of this level: `D1_context`/`D1`, `D2_adaptive`/`D2`, `D3_corrupt`/`D3`.
