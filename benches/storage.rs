@@ -109,7 +109,7 @@ async fn run(url: &str, n: usize) {
                     created_at: Timestamp::now(),
                 };
                 store
-                    .create_instance(&new)
+                    .create_instance(&new, None)
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
             }
@@ -127,6 +127,7 @@ async fn run(url: &str, n: usize) {
     let journal = StoreJournal {
         store: store.clone(),
         snapshot_every: 100,
+        cluster: None,
     };
     let rows = Arc::new(AtomicU64::new(0));
     let took = fan_out(CONCURRENCY, ids.clone(), {

@@ -39,6 +39,7 @@ pub struct Config {
     pub actors: ActorsConfig,
     pub auth: AuthConfig,
     pub retention: RetentionConfig,
+    pub cluster: ClusterConfig,
     pub plans: BTreeMap<String, PlanConfig>,
 }
 
@@ -101,6 +102,27 @@ pub struct AuthConfig {
 pub struct RetentionConfig {
     pub deleted_days: u64,
     pub purge_interval_ms: u64,
+}
+
+/// Cluster mode (`docs/cluster.md`); an empty `node_id` is a single node.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    pub node_id: String,
+    pub advertise: String,
+    pub lease_ms: u64,
+    pub renew_interval_ms: u64,
+    pub validity_ms: u64,
+    pub scan_interval_ms: u64,
+    pub takeover_delay_ms: u64,
+    pub acquire_per_second: u32,
+    pub release_per_second: u32,
+}
+
+impl ClusterConfig {
+    pub fn enabled(&self) -> bool {
+        !self.node_id.is_empty()
+    }
 }
 
 /// Limits of one plan; a missing limit is no limit.
@@ -243,12 +265,79 @@ impl Config {
                 return Err(invalid(key, value.to_string(), "must be at least 1"));
             }
         }
+        self.validate_cluster()?;
         if !self.plans.contains_key("unlimited") {
             return Err(invalid(
                 "plans",
                 String::new(),
                 "the `unlimited` plan must exist (bootstrap keys use it)",
             ));
+        }
+        Ok(())
+    }
+
+    /// Cluster mode needs PostgreSQL, a node name fit for a header and a lease whose
+    /// local validity ends before another node can take it.
+    fn validate_cluster(&self) -> Result<(), ConfigError> {
+        let c = &self.cluster;
+        if !c.enabled() {
+            return Ok(());
+        }
+        let invalid = |key, value: String, reason| ConfigError::Invalid { key, value, reason };
+        if self.database.url.starts_with("sqlite:") {
+            return Err(invalid(
+                "cluster.node_id",
+                c.node_id.clone(),
+                "cluster mode needs PostgreSQL: database.url is SQLite (a single node only)",
+            ));
+        }
+        let fit = c.node_id.len() <= 64
+            && c.node_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !fit {
+            return Err(invalid(
+                "cluster.node_id",
+                c.node_id.clone(),
+                "expected at most 64 letters, digits, '-', '_' or '.'",
+            ));
+        }
+        if !c.advertise.is_empty() && c.advertise.parse::<SocketAddr>().is_err() {
+            return Err(invalid(
+                "cluster.advertise",
+                c.advertise.clone(),
+                "expected host:port, e.g. 127.0.0.2:8000",
+            ));
+        }
+        if c.renew_interval_ms == 0 || c.renew_interval_ms >= c.validity_ms {
+            return Err(invalid(
+                "cluster.renew_interval_ms",
+                c.renew_interval_ms.to_string(),
+                "must be at least 1 and below cluster.validity_ms",
+            ));
+        }
+        if c.validity_ms >= c.lease_ms {
+            return Err(invalid(
+                "cluster.validity_ms",
+                c.validity_ms.to_string(),
+                "must be below cluster.lease_ms: a node stops serving before its lease can be taken",
+            ));
+        }
+        let positive = [
+            ("cluster.scan_interval_ms", c.scan_interval_ms),
+            (
+                "cluster.acquire_per_second",
+                u64::from(c.acquire_per_second),
+            ),
+            (
+                "cluster.release_per_second",
+                u64::from(c.release_per_second),
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(invalid(key, value.to_string(), "must be at least 1"));
+            }
         }
         Ok(())
     }
@@ -332,6 +421,41 @@ mod tests {
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::load(&env(pairs))
+    }
+
+    #[test]
+    fn cluster_mode_needs_postgresql_and_a_validity_inside_the_lease() {
+        assert!(!load(&[]).is_ok_and(|c| c.cluster.enabled()));
+        let sqlite = load(&[("cluster__node_id", "n1")]);
+        assert!(
+            matches!(
+                &sqlite,
+                Err(ConfigError::Invalid {
+                    key: "cluster.node_id",
+                    ..
+                })
+            ),
+            "{sqlite:?}"
+        );
+        let pg = ("database_url", "postgres://postgres@127.0.0.1/test");
+        let c = load(&[pg, ("cluster__node_id", "n-1.a")]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.cluster.enabled());
+        for (key, bad, named) in [
+            ("cluster__node_id", "n 1", "cluster.node_id"),
+            ("cluster__validity_ms", "6000", "cluster.validity_ms"),
+            (
+                "cluster__renew_interval_ms",
+                "4000",
+                "cluster.renew_interval_ms",
+            ),
+            ("cluster__advertise", "somewhere", "cluster.advertise"),
+        ] {
+            let r = load(&[pg, ("cluster__node_id", "n1"), (key, bad)]);
+            assert!(
+                matches!(&r, Err(ConfigError::Invalid { key, .. }) if *key == named),
+                "{key}={bad}: {r:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod engine;
 pub mod hex;

@@ -11,6 +11,7 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
 
 use crate::api_key;
+use crate::cluster::{Cluster, Residents};
 use crate::config::Config;
 use crate::http::auth::Authenticator;
 use crate::http::quota::Quotas;
@@ -83,11 +84,16 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|e| StartError(format!("metrics: cannot install the recorder: {e}")))?;
     let store = open_store(&config).await?;
     ensure_a_key(&store, &config).await?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError(format!("server.bind: {e}")))?;
+    let cluster = join_cluster(&config, local).await?;
 
     let instances = actors::Runtime::start(
         StoreJournal {
             store: store.clone(),
             snapshot_every: config.engine.snapshot_every,
+            cluster: cluster.clone(),
         },
         runtime_config(&config),
     )
@@ -106,13 +112,26 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         shutdown: shutdown.clone(),
         config: config.clone(),
         instances: instances.clone(),
+        cluster: cluster.clone(),
     });
     spawn_housekeeping(&state);
+    // The leases outlive the drain: they stop after the shards were handed over.
+    let leases_stop = Shutdown::default();
+    if let Some(cluster) = &cluster {
+        let residents: Arc<dyn Residents> = Arc::new(instances.clone());
+        tokio::spawn(crate::cluster::run(
+            cluster.clone(),
+            residents,
+            leases_stop.clone(),
+        ));
+    }
 
-    let local = listener
-        .local_addr()
-        .map_err(|e| StartError(format!("server.bind: {e}")))?;
-    tracing::info!(address = %local, database = store.backend().name(), "serving");
+    tracing::info!(
+        address = %local,
+        database = store.backend().name(),
+        node = cluster.as_ref().map(|c| c.name()),
+        "serving"
+    );
     let app = http::router(state);
     let signal_shutdown = shutdown.clone();
     tokio::spawn(async move {
@@ -136,6 +155,15 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             }
         }
     }
+    if let Some(cluster) = &cluster {
+        // Snapshots written and shards released while the leases still hold, so the
+        // nodes that take them over start at once.
+        let left = tokio::time::timeout(deadline, cluster.leave(&instances)).await;
+        if left.is_err() {
+            tracing::warn!("handing the shards over outlived the shutdown deadline");
+        }
+        leases_stop.begin();
+    }
     // Every resident instance writes its snapshot before the store closes.
     let drained = tokio::time::timeout(deadline, instances.shutdown()).await;
     if drained.is_err() {
@@ -144,6 +172,26 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Cluster mode: joins the cluster as `cluster.node_id`, reachable at
+/// `cluster.advertise` or else the address the listener got.
+async fn join_cluster(
+    config: &Config,
+    local: std::net::SocketAddr,
+) -> Result<Option<Arc<Cluster>>, StartError> {
+    if !config.cluster.enabled() {
+        return Ok(None);
+    }
+    let addr = if config.cluster.advertise.is_empty() {
+        local.to_string()
+    } else {
+        config.cluster.advertise.clone()
+    };
+    let cluster = Cluster::join(&config.cluster, &config.database.url, addr)
+        .await
+        .map_err(|e| StartError(format!("cluster: cannot join on the database: {e}")))?;
+    Ok(Some(cluster))
 }
 
 /// The listener's bounds, warning when the open-file limit cannot hold the connections.
@@ -196,6 +244,7 @@ fn spawn_housekeeping(state: &AppState) {
         }
     });
     let store = state.store.clone();
+    let cluster = state.cluster.clone();
     let retention = state.config.retention();
     let every = Duration::from_millis(state.config.retention.purge_interval_ms.max(1000));
     let shutdown = state.shutdown.clone();
@@ -204,7 +253,12 @@ fn spawn_housekeeping(state: &AppState) {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    match store.purge_expired(Timestamp::now(), retention, 1000).await {
+                    // A cluster node purges the instances of the shards it serves.
+                    let fence_of = |id: &crate::ids::InstanceId| match &cluster {
+                        None => Some(None),
+                        Some(c) => c.fence(id).ok().map(Some),
+                    };
+                    match store.purge_expired(Timestamp::now(), retention, 1000, fence_of).await {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(purged = n, "purged expired deleted instances"),
                         Err(e) => tracing::warn!(error = %e, "purge of expired instances failed"),

@@ -150,6 +150,28 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         self.inner.forget_if_empty(id);
     }
 
+    /// Passivates every resident entity whose id `matches` (their snapshots written),
+    /// a bounded number at a time.
+    pub async fn passivate_where(&self, matches: impl Fn(&E::Id) -> bool) {
+        self.inner.passivate_all(self.ids_where(matches)).await;
+    }
+
+    /// Evicts every resident entity whose id `matches`: stopped, nothing persisted.
+    pub async fn evict_where(&self, matches: impl Fn(&E::Id) -> bool) {
+        for id in self.ids_where(matches) {
+            self.evict(&id).await;
+        }
+    }
+
+    fn ids_where(&self, matches: impl Fn(&E::Id) -> bool) -> Vec<E::Id> {
+        self.inner
+            .slots
+            .iter()
+            .filter(|e| matches(e.key()))
+            .map(|e| e.key().clone())
+            .collect()
+    }
+
     /// True when `id` has a live actor.
     pub fn is_resident(&self, id: &E::Id) -> bool {
         self.inner.slots.get(id).is_some_and(|slot| {
@@ -169,18 +191,7 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         let inner = &self.inner;
         inner.closing.store(true, Ordering::Release);
         inner.stopped.notify_waiters();
-        let ids: Vec<E::Id> = inner.slots.iter().map(|e| e.key().clone()).collect();
-        let permits = Arc::new(Semaphore::new(inner.config.drain_concurrency.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for id in ids {
-            let inner = inner.clone();
-            let permits = permits.clone();
-            tasks.spawn(async move {
-                let _permit = permits.acquire().await;
-                inner.passivate(&id).await;
-            });
-        }
-        while tasks.join_next().await.is_some() {}
+        inner.passivate_all(self.ids_where(|_| true)).await;
         // Passivated actors stop asynchronously: wait until the last one has.
         while inner.resident.load(Ordering::Acquire) > 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -203,6 +214,21 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     pub(crate) fn idle_for(&self, slot: &Slot<E, J>) -> Duration {
         let last = slot.last_used.load(Ordering::Relaxed);
         Duration::from_millis(self.now_ms().saturating_sub(last))
+    }
+
+    /// Passivates `ids`, `drain_concurrency` at a time.
+    async fn passivate_all(self: &Arc<Self>, ids: Vec<E::Id>) {
+        let permits = Arc::new(Semaphore::new(self.config.drain_concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in ids {
+            let inner = self.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire().await;
+                inner.passivate(&id).await;
+            });
+        }
+        while tasks.join_next().await.is_some() {}
     }
 
     /// Snapshot and stop `id`'s actor if it is live. Holds the slot's mutex throughout,

@@ -241,6 +241,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("instance"),
             StoreError::Conflict(reason) => ApiError::conflict(reason, conflict_message(reason)),
+            StoreError::Fenced => ApiError::unavailable(
+                "the instance's shard moved to another node; nothing was written: retry",
+            ),
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "storage unavailable");
                 ApiError::unavailable("storage is unavailable; retry shortly")

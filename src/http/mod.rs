@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod body;
+mod cluster_gate;
 pub mod conn;
 pub mod dto;
 pub mod error;
@@ -73,6 +74,27 @@ pub struct Services {
     pub metrics: PrometheusHandle,
     pub shutdown: Shutdown,
     pub instances: routes::calls::Instances,
+    /// Cluster mode's membership; `None` on a single node.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
+}
+
+impl Services {
+    /// The fence a write concerning `id` is made under: none on a single node; in
+    /// cluster mode this node's lease of the id's shard, or 503 when it serves it not.
+    pub fn fence_for(
+        &self,
+        id: &crate::ids::InstanceId,
+    ) -> Result<Option<crate::store::Fence>, error::ApiError> {
+        match &self.cluster {
+            None => Ok(None),
+            Some(cluster) => cluster.fence(id).map(Some).map_err(|m| {
+                error::ApiError::unavailable(format!(
+                    "this node does not serve the instance's shard {}; retry shortly",
+                    m.shard
+                ))
+            }),
+        }
+    }
 }
 
 /// The whole application: `/v1` and `/sdk/v1` behind auth and rate limits, operations
@@ -105,13 +127,18 @@ pub fn router(
             .route("/redoc", get(move || async move { page }));
     }
     let document = Json(served);
-    let app = app
+    let mut app = app
         .route("/openapi.json", get(move || async move { document }))
         .fallback(fallback::not_found)
-        .method_not_allowed_fallback(fallback::method_not_allowed)
-        // Inside the router: it needs the matched route's template.
-        .layer(observe::RecordLayer)
-        .with_state(state);
+        .method_not_allowed_fallback(fallback::method_not_allowed);
+    if let Some(cluster) = &state.cluster {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            cluster.clone(),
+            cluster_gate::gate,
+        ));
+    }
+    // Inside the router: it needs the matched route's template.
+    let app = app.layer(observe::RecordLayer).with_state(state);
     // Around the router, once: `Router::layer` wraps every route, which costs a boxed
     // service clone per layer per request; these need nothing from routing.
     ServiceBuilder::new()

@@ -4,10 +4,13 @@
 //! so every command carries the caller's account and the instance refuses (as "not
 //! found") any other account before looking at anything else, throttle included.
 
+use std::num::NonZeroU64;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use actors::{Entity, Journal, Outcome};
 
+use crate::cluster::Cluster;
 use crate::engine::{EngineVersion, Profile, ResetTarget};
 use crate::ids::{AccountId, InstanceId};
 use crate::store::{Append, Store, StoreError};
@@ -208,16 +211,31 @@ pub struct StoreJournal {
     pub store: Store,
     /// A full snapshot rides along every this many cycles.
     pub snapshot_every: u64,
+    /// Cluster mode: activation first claims the instance for the shard's epoch, and
+    /// every append carries it (`store/fence.rs`).
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl Journal<Instance> for StoreJournal {
     type Error = StoreError;
 
     async fn load(&self, id: &InstanceId) -> Result<Instance, StoreError> {
+        let fence = match &self.cluster {
+            // The request path checked the shard; it may have moved since.
+            Some(cluster) => Some(cluster.fence(id).map_err(|_| StoreError::Fenced)?),
+            None => None,
+        };
+        if let Some(fence) = &fence {
+            self.store.claim(id, fence).await?;
+        }
         let stored = self.store.load(id).await?;
-        Instance::restore(stored, self.snapshot_every).map_err(|e| {
+        let instance = Instance::restore(stored, self.snapshot_every).map_err(|e| {
             tracing::error!(instance = %id, error = %e, "stored history does not replay");
             StoreError::Corrupt(e.to_string())
+        })?;
+        Ok(match fence.and_then(|f| NonZeroU64::new(f.epoch)) {
+            Some(epoch) => instance.fenced_by(epoch),
+            None => instance,
         })
     }
 

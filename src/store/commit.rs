@@ -8,8 +8,14 @@
 //! statement text for every distinct row count: parsed and planned again, and a round
 //! trip each.) SQLite has no arrays and no round trips to save (it runs in-process), so
 //! it gets portable multi-row `INSERT`s inside a transaction.
+//!
+//! In cluster mode the statement is fenced (`fence.rs`): it first locks `FOR SHARE` the
+//! rows of the batch's instances that still carry the epoch their append was made
+//! under, writes the rows of those instances only, and returns their ids; the others
+//! were taken over by another node and their appends fail, nothing of them written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
 
 use sqlx::{PgPool, QueryBuilder, SqlitePool};
 
@@ -21,12 +27,17 @@ use super::rows::{corrupt, signed};
 use super::writer::Append;
 use super::{Backend, StoreError};
 
-/// Writes `appends` in one transaction.
-pub(super) async fn commit(backend: &Backend, appends: &[&Append]) -> Result<(), StoreError> {
+/// Writes `appends` in one transaction; returns the instances whose appends the fence
+/// refused (none on a single node).
+pub(super) async fn commit(
+    backend: &Backend,
+    appends: &[&Append],
+) -> Result<HashSet<InstanceId>, StoreError> {
     let rows = Rows::of(appends)?;
     match backend {
-        Backend::Postgres(pool) => postgres(pool, &rows).await,
-        Backend::Sqlite(pool) => sqlite(pool, &rows).await,
+        Backend::Postgres(pool) => postgres(pool, &rows, appends).await,
+        // Cluster mode needs PostgreSQL (config.rs): SQLite appends carry no epoch.
+        Backend::Sqlite(pool) => sqlite(pool, &rows).await.map(|()| HashSet::new()),
     }
 }
 
@@ -35,9 +46,9 @@ struct Rows<'a> {
     cycles: Vec<(&'a InstanceId, &'a CycleRecord)>,
     /// With the affected modes as JSON text.
     drifts: Vec<(&'a InstanceId, &'a CycleRecord, &'a DriftRecord, String)>,
-    /// Cycles billed per account and month, in account order: concurrent batches take
-    /// the counters' row locks in the same order, so they cannot deadlock.
-    usage: Vec<(&'a AccountId, String, i64)>,
+    /// Cycles billed per instance, with its account and month (PostgreSQL adds them
+    /// up per account and month, after the fence).
+    usage: Vec<(&'a InstanceId, &'a AccountId, String, i64)>,
     /// The newest snapshot per instance (an upsert may touch a row only once per
     /// statement), with its state as JSON text and a fresh snapshot id.
     snapshots: Vec<(&'a InstanceId, &'a SnapshotRecord, String, SnapshotId)>,
@@ -58,15 +69,19 @@ impl<'a> Rows<'a> {
                 Ok((id, c, d, affected))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut usage: BTreeMap<(&AccountId, String), i64> = BTreeMap::new();
-        for a in appends {
-            if let Some(first) = a.cycles.first() {
+        let usage = appends
+            .iter()
+            .filter_map(|a| {
+                let first = a.cycles.first()?;
                 let billed = i64::try_from(a.cycles.len()).unwrap_or(i64::MAX);
-                *usage
-                    .entry((&a.account_id, first.entry.recorded_at.month()))
-                    .or_default() += billed;
-            }
-        }
+                Some((
+                    &a.instance_id,
+                    &a.account_id,
+                    first.entry.recorded_at.month(),
+                    billed,
+                ))
+            })
+            .collect();
         let mut newest: BTreeMap<&InstanceId, &SnapshotRecord> = BTreeMap::new();
         for a in appends {
             if let Some(s) = &a.snapshot {
@@ -83,56 +98,106 @@ impl<'a> Rows<'a> {
         Ok(Rows {
             cycles,
             drifts,
-            usage: usage
-                .into_iter()
-                .map(|((account, period), cycles)| (account, period, cycles))
-                .collect(),
+            usage,
             snapshots,
             written_at: Timestamp::now().as_micros(),
         })
     }
 }
 
-/// The batch as one statement; `$1`… are the columns of each table in turn.
+/// The batch as one statement; `$1`… are the columns of each table in turn. `{kept}`,
+/// `{only …}` and `{result}` are filled in by [`batch_statement`].
 const POSTGRES_BATCH: &str = "\
-WITH history_rows AS (
+WITH {kept}history_rows AS (
     INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt, context,
                          observed_at, recorded_at, energy_level, stress_state, stability_index)
-    SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[],
-                         $5::DOUBLE PRECISION[], $6::DOUBLE PRECISION[], $7::DOUBLE PRECISION[],
-                         $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::DOUBLE PRECISION[],
-                         $12::TEXT[], $13::DOUBLE PRECISION[])
+    SELECT h.* FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[],
+                           $5::DOUBLE PRECISION[], $6::DOUBLE PRECISION[],
+                           $7::DOUBLE PRECISION[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[],
+                           $11::DOUBLE PRECISION[], $12::TEXT[], $13::DOUBLE PRECISION[])
+        AS h(i, s, c, m, sg, cf, dt, cx, o, r, e, st, si){only h}
 ), drift_rows AS (
     INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, deviation,
                               affected_modes, rolled_back, recorded_at)
-    SELECT * FROM UNNEST($14::TEXT[], $15::BIGINT[], $16::BIGINT[], $17::TEXT[],
-                         $18::DOUBLE PRECISION[], $19::TEXT[], $20::TEXT[], $21::BOOLEAN[],
-                         $22::BIGINT[])
+    SELECT d.* FROM UNNEST($14::TEXT[], $15::BIGINT[], $16::BIGINT[], $17::TEXT[],
+                           $18::DOUBLE PRECISION[], $19::TEXT[], $20::TEXT[], $21::BOOLEAN[],
+                           $22::BIGINT[])
+        AS d(i, s, c, l, mg, dv, am, rb, r){only d}
 ), usage_rows AS (
+    -- Summed per account and month, inserted in that order: concurrent batches take the
+    -- counters' row locks in the same order, so they cannot deadlock.
     INSERT INTO monthly_usage (account_id, period, cycles)
-    SELECT * FROM UNNEST($23::TEXT[], $24::TEXT[], $25::BIGINT[])
+    SELECT u.a, u.p, sum(u.c) FROM UNNEST($23::TEXT[], $24::TEXT[], $25::TEXT[], $26::BIGINT[])
+        AS u(i, a, p, c){only u}
+    GROUP BY u.a, u.p ORDER BY u.a, u.p
     ON CONFLICT (account_id, period)
     DO UPDATE SET cycles = monthly_usage.cycles + excluded.cycles
 ), snapshot_rows AS (
     INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level,
                            stress_state, stability_index, written_at)
-    SELECT *, $34::BIGINT FROM UNNEST($26::TEXT[], $27::TEXT[], $28::BIGINT[], $29::TEXT[],
-                                      $30::BIGINT[], $31::DOUBLE PRECISION[], $32::TEXT[],
-                                      $33::DOUBLE PRECISION[])
+    SELECT n.*, $35::BIGINT FROM UNNEST($27::TEXT[], $28::TEXT[], $29::BIGINT[], $30::TEXT[],
+                                        $31::BIGINT[], $32::DOUBLE PRECISION[], $33::TEXT[],
+                                        $34::DOUBLE PRECISION[])
+        AS n(i, id, s, st, l, e, ss, si){only n}
     ON CONFLICT (instance_id) DO UPDATE SET
         id = excluded.id, seq = excluded.seq, state = excluded.state,
         last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
         stress_state = excluded.stress_state, stability_index = excluded.stability_index,
         written_at = excluded.written_at
 )
-SELECT 1";
+SELECT {result}";
 
-async fn postgres(pool: &PgPool, rows: &Rows<'_>) -> Result<(), StoreError> {
+/// The instances of a fenced batch that still carry their append's epoch, locked
+/// until the commit: `$36` ids, `$37` epochs.
+const KEPT: &str = "kept AS MATERIALIZED (
+    SELECT i.id FROM instances i
+    JOIN UNNEST($36::TEXT[], $37::BIGINT[]) AS f(id, epoch) ON i.id = f.id
+    WHERE i.owner_epoch = f.epoch
+    FOR SHARE OF i
+), ";
+
+/// The statement for a single node (every row written) or a fenced one.
+fn batch_statement(fenced: bool) -> String {
+    let mut sql = POSTGRES_BATCH.replace("{kept}", if fenced { KEPT } else { "" });
+    for table in ["h", "d", "u", "n"] {
+        let only = if fenced {
+            format!("\n        WHERE {table}.i IN (SELECT id FROM kept)")
+        } else {
+            String::new()
+        };
+        sql = sql.replace(&format!("{{only {table}}}"), &only);
+    }
+    sql.replace(
+        "{result}",
+        if fenced {
+            "id FROM kept"
+        } else {
+            "NULL::TEXT WHERE FALSE"
+        },
+    )
+}
+
+static SINGLE_NODE_BATCH: LazyLock<String> = LazyLock::new(|| batch_statement(false));
+static FENCED_BATCH: LazyLock<String> = LazyLock::new(|| batch_statement(true));
+
+async fn postgres(
+    pool: &PgPool,
+    rows: &Rows<'_>,
+    appends: &[&Append],
+) -> Result<HashSet<InstanceId>, StoreError> {
     let cycles = &rows.cycles;
     let entries = || cycles.iter().map(|(_, c)| &c.entry);
     let drifts = &rows.drifts;
     let snapshots = &rows.snapshots;
-    sqlx::query(POSTGRES_BATCH)
+    // Every append of a cluster node carries its epoch; one without (a bug) is fenced
+    // rather than written unchecked.
+    let fenced = appends.iter().any(|a| a.epoch.is_some());
+    let statement = if fenced {
+        FENCED_BATCH.as_str()
+    } else {
+        SINGLE_NODE_BATCH.as_str()
+    };
+    let query = sqlx::query_scalar(statement)
         .bind(cycles.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>())
         .bind(entries().map(|e| signed(e.seq)).collect::<Vec<_>>())
         .bind(entries().map(|e| signed(e.cycle)).collect::<Vec<_>>())
@@ -235,13 +300,19 @@ async fn postgres(pool: &PgPool, rows: &Rows<'_>) -> Result<(), StoreError> {
         .bind(
             rows.usage
                 .iter()
-                .map(|(a, ..)| a.as_str())
+                .map(|(i, ..)| i.as_str())
                 .collect::<Vec<_>>(),
         )
         .bind(
             rows.usage
                 .iter()
-                .map(|(_, period, _)| period.as_str())
+                .map(|(_, a, ..)| a.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.usage
+                .iter()
+                .map(|(_, _, period, _)| period.as_str())
                 .collect::<Vec<_>>(),
         )
         .bind(
@@ -298,10 +369,36 @@ async fn postgres(pool: &PgPool, rows: &Rows<'_>) -> Result<(), StoreError> {
                 .map(|(_, s, ..)| s.summary.stability_index)
                 .collect::<Vec<_>>(),
         )
-        .bind(rows.written_at)
-        .execute(pool)
-        .await?;
-    Ok(())
+        .bind(rows.written_at);
+    let query = if fenced {
+        query
+            .bind(
+                appends
+                    .iter()
+                    .filter(|a| a.epoch.is_some())
+                    .map(|a| a.instance_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                appends
+                    .iter()
+                    .filter_map(|a| a.epoch)
+                    .map(|e| i64::try_from(e.get()).unwrap_or(i64::MAX))
+                    .collect::<Vec<_>>(),
+            )
+    } else {
+        query
+    };
+    let kept: Vec<String> = query.fetch_all(pool).await?;
+    if !fenced {
+        return Ok(HashSet::new());
+    }
+    let kept: HashSet<&str> = kept.iter().map(String::as_str).collect();
+    Ok(appends
+        .iter()
+        .filter(|a| !kept.contains(a.instance_id.as_str()))
+        .map(|a| a.instance_id.clone())
+        .collect())
 }
 
 /// Rows per `INSERT` statement: well under SQLite's bind-parameter limit (13 columns ×
@@ -351,14 +448,19 @@ async fn sqlite(pool: &SqlitePool, rows: &Rows<'_>) -> Result<(), StoreError> {
         });
         q.build().execute(&mut *tx).await?;
     }
-    for (account, period, cycles) in &rows.usage {
+    let mut usage: BTreeMap<(&AccountId, &str), i64> = BTreeMap::new();
+    for (_, account, period, cycles) in &rows.usage {
+        *usage.entry((account, period.as_str())).or_default() += cycles;
+    }
+    // In account order, like PostgreSQL's (one writer here, but the same rule).
+    for ((account, period), cycles) in &usage {
         sqlx::query(
             "INSERT INTO monthly_usage (account_id, period, cycles) VALUES ($1, $2, $3) \
              ON CONFLICT (account_id, period) \
              DO UPDATE SET cycles = monthly_usage.cycles + excluded.cycles",
         )
         .bind(account.as_str())
-        .bind(period.as_str())
+        .bind(*period)
         .bind(*cycles)
         .execute(&mut *tx)
         .await?;

@@ -22,6 +22,10 @@ pub enum StoreError {
     Database(#[source] Arc<sqlx::Error>),
     #[error("migration failed: {0}")]
     Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
+    /// Cluster mode: the instance's shard is no longer held by this node at the epoch
+    /// the write was made under (another node took it); nothing was written (503).
+    #[error("fenced: the instance's shard has moved to another node")]
+    Fenced,
     /// The group-commit writer or the activation loader has shut down (server
     /// shutting down).
     #[error("the storage tasks have stopped")]

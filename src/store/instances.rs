@@ -10,6 +10,7 @@ use crate::ids::{AccountId, InstanceId, SnapshotId};
 use crate::timestamp::Timestamp;
 
 use super::commit::UPSERT_SNAPSHOT;
+use super::fence::{Fence, bind_fence, claim_sql};
 use super::records::{
     InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, SortKey, StoredInstance,
 };
@@ -30,33 +31,40 @@ const LIVE: &str = "i.deleted_at IS NULL";
 const LIVE_BY_KEY: &str = "COALESCE(deleted_at, -1) < 0";
 
 impl Store {
-    /// Creates the instance and its first snapshot in one transaction.
-    pub async fn create_instance(&self, new: &NewInstance) -> Result<InstanceRecord, StoreError> {
+    /// Creates the instance and its first snapshot in one transaction; under a fence,
+    /// only while the lease holds (else [`StoreError::Fenced`]), the row stamped with it.
+    pub async fn create_instance(
+        &self,
+        new: &NewInstance,
+        fence: Option<&Fence>,
+    ) -> Result<InstanceRecord, StoreError> {
         let metadata = serde_json::to_string(&new.meta.metadata).map_err(corrupt)?;
         let state = serde_json::to_string(&new.state).map_err(corrupt)?;
         let at = new.created_at.as_micros();
         let engine = Engine::new(new.engine_version);
         let stress_state = engine.stress_state(&new.state);
         let stability_index = engine.stability_index(&new.state);
+        let sql = create_sql(fence);
         with_pool!(self.backend(), |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO instances (id, account_id, name, description, user_tag, metadata, \
-                 cycle_cap, stopped, persona, engine_version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $10)",
-            )
-            .bind(new.id.as_str())
-            .bind(new.account_id.as_str())
-            .bind(new.meta.name.as_str())
-            .bind(new.meta.description.as_str())
-            .bind(new.meta.user.as_deref())
-            .bind(metadata.as_str())
-            .bind(new.meta.cycle_cap.map(signed))
-            .bind(new.persona.as_deref())
-            .bind(i32::from(new.engine_version.number()))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            let insert = sqlx::query(&sql)
+                .bind(new.id.as_str())
+                .bind(new.account_id.as_str())
+                .bind(new.meta.name.as_str())
+                .bind(new.meta.description.as_str())
+                .bind(new.meta.user.as_deref())
+                .bind(metadata.as_str())
+                .bind(new.meta.cycle_cap.map(signed))
+                .bind(new.persona.as_deref())
+                .bind(i32::from(new.engine_version.number()))
+                .bind(at);
+            let inserted = bind_fence!(insert, fence)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if inserted == 0 {
+                return Err(StoreError::Fenced);
+            }
             sqlx::query(UPSERT_SNAPSHOT)
                 .bind(new.id.as_str())
                 .bind(SnapshotId::generate().as_str().to_owned())
@@ -180,27 +188,31 @@ impl Store {
         id: &InstanceId,
         meta: &InstanceMeta,
         at: Timestamp,
+        fence: Option<&Fence>,
     ) -> Result<InstanceRecord, StoreError> {
         let metadata = serde_json::to_string(&meta.metadata).map_err(corrupt)?;
+        let (set, fenced) = claim_sql(fence, 8);
+        let sql = format!(
+            "UPDATE instances SET name = $1, description = $2, user_tag = $3, metadata = $4, \
+             cycle_cap = $5, updated_at = $6{set} \
+             WHERE id = $7 AND account_id = $8 AND {LIVE_BY_KEY}{fenced}"
+        );
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(&format!(
-                "UPDATE instances SET name = $1, description = $2, user_tag = $3, metadata = $4, \
-                 cycle_cap = $5, updated_at = $6 \
-                 WHERE id = $7 AND account_id = $8 AND {LIVE_BY_KEY}"
-            ))
-            .bind(meta.name.as_str())
-            .bind(meta.description.as_str())
-            .bind(meta.user.as_deref())
-            .bind(metadata.as_str())
-            .bind(meta.cycle_cap.map(signed))
-            .bind(at.as_micros())
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            let update = sqlx::query(&sql)
+                .bind(meta.name.as_str())
+                .bind(meta.description.as_str())
+                .bind(meta.user.as_deref())
+                .bind(metadata.as_str())
+                .bind(meta.cycle_cap.map(signed))
+                .bind(at.as_micros())
+                .bind(id.as_str())
+                .bind(account.as_str());
+            bind_fence!(update, fence)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })?;
-        self.after_update(changed, account, id).await
+        self.after_update(changed, account, id, fence).await
     }
 
     /// Marks the instance stopped or not (`stop` / `start`).
@@ -210,21 +222,25 @@ impl Store {
         id: &InstanceId,
         stopped: bool,
         at: Timestamp,
+        fence: Option<&Fence>,
     ) -> Result<InstanceRecord, StoreError> {
+        let (set, fenced) = claim_sql(fence, 4);
+        let sql = format!(
+            "UPDATE instances SET stopped = $1, updated_at = $2{set} \
+             WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}{fenced}"
+        );
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(&format!(
-                "UPDATE instances SET stopped = $1, updated_at = $2 \
-                 WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}"
-            ))
-            .bind(stopped)
-            .bind(at.as_micros())
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            let update = sqlx::query(&sql)
+                .bind(stopped)
+                .bind(at.as_micros())
+                .bind(id.as_str())
+                .bind(account.as_str());
+            bind_fence!(update, fence)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })?;
-        self.after_update(changed, account, id).await
+        self.after_update(changed, account, id, fence).await
     }
 
     /// Moves the instance to `version` (`update`), keeping its state.
@@ -234,21 +250,25 @@ impl Store {
         id: &InstanceId,
         version: EngineVersion,
         at: Timestamp,
+        fence: Option<&Fence>,
     ) -> Result<InstanceRecord, StoreError> {
+        let (set, fenced) = claim_sql(fence, 4);
+        let sql = format!(
+            "UPDATE instances SET engine_version = $1, updated_at = $2{set} \
+             WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}{fenced}"
+        );
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(&format!(
-                "UPDATE instances SET engine_version = $1, updated_at = $2 \
-                 WHERE id = $3 AND account_id = $4 AND {LIVE_BY_KEY}"
-            ))
-            .bind(i32::from(version.number()))
-            .bind(at.as_micros())
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            let update = sqlx::query(&sql)
+                .bind(i32::from(version.number()))
+                .bind(at.as_micros())
+                .bind(id.as_str())
+                .bind(account.as_str());
+            bind_fence!(update, fence)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })?;
-        self.after_update(changed, account, id).await
+        self.after_update(changed, account, id, fence).await
     }
 
     async fn after_update(
@@ -256,11 +276,63 @@ impl Store {
         changed: u64,
         account: &AccountId,
         id: &InstanceId,
+        fence: Option<&Fence>,
     ) -> Result<InstanceRecord, StoreError> {
         if changed == 0 {
-            return Err(StoreError::NotFound);
+            return Err(self.why_unchanged(account, id, fence).await);
         }
         self.get_instance(account, id).await
+    }
+
+    /// Why a write of a live instance's row changed nothing: no such live instance, or
+    /// (under a fence) the lease or the instance moved on.
+    async fn why_unchanged(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        fence: Option<&Fence>,
+    ) -> StoreError {
+        if fence.is_none() {
+            return StoreError::NotFound;
+        }
+        match self.get_instance(account, id).await {
+            Ok(_) => StoreError::Fenced,
+            Err(e) => e,
+        }
+    }
+
+    /// Claims the instance for the fence's epoch before its activation (see `fence.rs`):
+    /// afterwards a node with an older epoch writes nothing of it. A missing or deleted
+    /// instance is not found.
+    pub async fn claim(&self, id: &InstanceId, fence: &Fence) -> Result<(), StoreError> {
+        let (set, fenced) = claim_sql(Some(fence), 1);
+        let claim = set.trim_start_matches(", ");
+        let sql = format!(
+            "UPDATE instances SET {claim} \
+             WHERE id = $1 AND {LIVE_BY_KEY}{fenced}"
+        );
+        let claimed = with_pool!(self.backend(), |pool| {
+            let update = sqlx::query(&sql).bind(id.as_str());
+            bind_fence!(update, Some(fence))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        if claimed > 0 {
+            return Ok(());
+        }
+        let live: Option<i32> = with_pool!(self.backend(), |pool| {
+            sqlx::query_scalar(&format!(
+                "SELECT 1 FROM instances WHERE id = $1 AND {LIVE_BY_KEY}"
+            ))
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await
+        })?;
+        Err(match live {
+            Some(_) => StoreError::Fenced,
+            None => StoreError::NotFound,
+        })
     }
 
     /// Everything activation needs: metadata, newest snapshot, and the history after it.
@@ -276,21 +348,25 @@ impl Store {
         account: &AccountId,
         id: &InstanceId,
         at: Timestamp,
+        fence: Option<&Fence>,
     ) -> Result<(), StoreError> {
+        let (set, fenced) = claim_sql(fence, 3);
+        let sql = format!(
+            "UPDATE instances SET deleted_at = $1, updated_at = $1{set} \
+             WHERE id = $2 AND account_id = $3 AND {LIVE_BY_KEY}{fenced}"
+        );
         let changed = with_pool!(self.backend(), |pool| {
-            sqlx::query(&format!(
-                "UPDATE instances SET deleted_at = $1, updated_at = $1 \
-                 WHERE id = $2 AND account_id = $3 AND {LIVE_BY_KEY}"
-            ))
-            .bind(at.as_micros())
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            let update = sqlx::query(&sql)
+                .bind(at.as_micros())
+                .bind(id.as_str())
+                .bind(account.as_str());
+            bind_fence!(update, fence)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         if changed == 0 {
-            return Err(StoreError::NotFound);
+            return Err(self.why_unchanged(account, id, fence).await);
         }
         Ok(())
     }
@@ -304,20 +380,25 @@ impl Store {
         id: &InstanceId,
         at: Timestamp,
         retention: Duration,
+        fence: Option<&Fence>,
     ) -> Result<InstanceRecord, StoreError> {
         let oldest = at.as_micros().saturating_sub(micros(retention));
+        let (set, fenced) = claim_sql(fence, 4);
+        let sql = format!(
+            "UPDATE instances SET deleted_at = NULL, updated_at = $1{set} \
+             WHERE id = $2 AND account_id = $3 AND deleted_at IS NOT NULL \
+             AND deleted_at >= $4{fenced}"
+        );
         let (changed, deleted): (u64, Option<i64>) = with_pool!(self.backend(), |pool| {
-            let changed = sqlx::query(
-                "UPDATE instances SET deleted_at = NULL, updated_at = $1 \
-                 WHERE id = $2 AND account_id = $3 AND deleted_at IS NOT NULL AND deleted_at >= $4",
-            )
-            .bind(at.as_micros())
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .bind(oldest)
-            .execute(pool)
-            .await?
-            .rows_affected();
+            let update = sqlx::query(&sql)
+                .bind(at.as_micros())
+                .bind(id.as_str())
+                .bind(account.as_str())
+                .bind(oldest);
+            let changed = bind_fence!(update, fence)
+                .execute(pool)
+                .await?
+                .rows_affected();
             let deleted = sqlx::query_scalar(
                 "SELECT deleted_at FROM instances WHERE id = $1 AND account_id = $2",
             )
@@ -330,6 +411,8 @@ impl Store {
         })?;
         match (changed, deleted) {
             (1.., _) => self.get_instance(account, id).await,
+            // Deleted within the window, yet unchanged: the fence refused it.
+            (0, Some(d)) if fence.is_some() && d >= oldest => Err(StoreError::Fenced),
             (0, Some(_)) => Err(StoreError::Conflict("restore_window_expired")),
             (0, None) => Err(StoreError::NotFound),
         }
@@ -337,12 +420,38 @@ impl Store {
 
     /// Removes the instance (live or soft-deleted) with its snapshot, history and drift
     /// events, in one transaction: irrevocable.
-    pub async fn purge(&self, account: &AccountId, id: &InstanceId) -> Result<(), StoreError> {
+    pub async fn purge(
+        &self,
+        account: &AccountId,
+        id: &InstanceId,
+        fence: Option<&Fence>,
+    ) -> Result<(), StoreError> {
         // Writes only, the ownership test inside each: a transaction that read first
         // would, on SQLite, fail to upgrade to the write lock while another writer holds
-        // it (SQLITE_BUSY_SNAPSHOT) instead of waiting for it.
-        let removed = with_pool!(self.backend(), |pool| {
+        // it (SQLITE_BUSY_SNAPSHOT) instead of waiting for it. Under a fence the first
+        // write is the claim of the row (PostgreSQL only), which also locks it.
+        let (set, fenced) = claim_sql(fence, 2);
+        let claim = set.trim_start_matches(", ");
+        let sql = format!(
+            "UPDATE instances SET {claim} \
+             WHERE id = $1 AND account_id = $2{fenced}"
+        );
+        let removed = with_pool!(self.backend(), |pool| async {
             let mut tx = pool.begin().await?;
+            let claimed = match fence {
+                None => true,
+                Some(_) => {
+                    let claim = sqlx::query(&sql).bind(id.as_str()).bind(account.as_str());
+                    bind_fence!(claim, fence)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        > 0
+                }
+            };
+            if !claimed {
+                return Ok::<Option<bool>, StoreError>(None);
+            }
             for table in ["history", "drift_events", "snapshots"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE instance_id = $1 AND EXISTS \
@@ -360,22 +469,40 @@ impl Store {
                 .await?
                 .rows_affected();
             tx.commit().await?;
-            Ok::<bool, StoreError>(removed > 0)
-        })?;
-        if removed {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
+            Ok(Some(removed > 0))
+        }
+        .await)?;
+        match removed {
+            Some(true) => Ok(()),
+            Some(false) => Err(StoreError::NotFound),
+            // The claim changed nothing: gone already, or fenced.
+            None => {
+                let present: Option<i32> = with_pool!(self.backend(), |pool| {
+                    sqlx::query_scalar("SELECT 1 FROM instances WHERE id = $1 AND account_id = $2")
+                        .bind(id.as_str())
+                        .bind(account.as_str())
+                        .fetch_optional(pool)
+                        .await
+                })?;
+                Err(if present.is_some() {
+                    StoreError::Fenced
+                } else {
+                    StoreError::NotFound
+                })
+            }
         }
     }
 
     /// Purges up to `limit` instances soft-deleted before `at − retention`; returns how
     /// many. Each goes in its own transaction, so a crash mid-way leaves whole instances.
+    /// In cluster mode `fence_of` gives the fence of each instance this node may purge
+    /// (`Some(None)` on a single node; `None`: another node's, left to it).
     pub async fn purge_expired(
         &self,
         at: Timestamp,
         retention: Duration,
         limit: u32,
+        fence_of: impl Fn(&InstanceId) -> Option<Option<Fence>>,
     ) -> Result<usize, StoreError> {
         let cutoff = at.as_micros().saturating_sub(micros(retention));
         let expired: Vec<(String, String)> = with_pool!(self.backend(), |pool| {
@@ -388,11 +515,30 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
+        let mut purged = 0;
         for (id, account) in &expired {
             let id = super::rows::instance_id(id)?;
+            let Some(fence) = fence_of(&id) else { continue };
             let account = AccountId::parse(account).map_err(corrupt)?;
-            self.purge(&account, &id).await?;
+            self.purge(&account, &id, fence.as_ref()).await?;
+            purged += 1;
         }
-        Ok(expired.len())
+        Ok(purged)
+    }
+}
+
+/// The insert of a new instance's row; under a fence it happens only while this node
+/// holds the shard's lease at the fence's epoch (read `FOR SHARE`), and stamps it.
+fn create_sql(fence: Option<&Fence>) -> String {
+    const COLUMNS: &str = "id, account_id, name, description, user_tag, metadata, cycle_cap, \
+                           stopped, persona, engine_version, created_at, updated_at";
+    const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $10";
+    match fence {
+        None => format!("INSERT INTO instances ({COLUMNS}) VALUES ({VALUES})"),
+        Some(_) => format!(
+            "INSERT INTO instances ({COLUMNS}, owner_epoch) SELECT {VALUES}, $11 \
+             WHERE EXISTS (SELECT 1 FROM shard_lease WHERE shard_id = $12 AND node_id = $13 \
+             AND epoch = $11 FOR SHARE)"
+        ),
     }
 }

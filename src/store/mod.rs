@@ -17,6 +17,7 @@
 mod backend;
 mod commit;
 mod error;
+mod fence;
 mod instances;
 mod keys;
 mod loader;
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 pub use backend::Backend;
 pub use error::StoreError;
+pub use fence::Fence;
 pub use records::{
     CycleRecord, DriftEvent, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta,
     InstanceRecord, KeyRecord, NewInstance, Page, Paged, SnapshotRecord, SortKey, StoredInstance,

@@ -29,6 +29,10 @@ pub struct Append {
     pub account_id: AccountId,
     pub cycles: Vec<CycleRecord>,
     pub snapshot: Option<SnapshotRecord>,
+    /// Cluster mode: the shard epoch the instance was activated under. The append
+    /// commits only while the instance's row still carries it (else
+    /// [`StoreError::Fenced`], nothing of it written). `None` on a single node.
+    pub epoch: Option<std::num::NonZeroU64>,
 }
 
 enum Message {
@@ -218,17 +222,28 @@ impl Writer {
         metrics::histogram!("identity_os_storage_commit_seconds").record(started.elapsed());
         metrics::histogram!("identity_os_storage_batch_jobs").record(jobs.len() as f64);
         match result {
-            Ok(()) => {
+            Ok(fenced) => {
                 metrics::counter!("identity_os_storage_batches_total", "result" => "ok")
                     .increment(1);
                 for (append, done) in jobs {
-                    answer(&append, done, Ok(()));
+                    let outcome = if fenced.contains(&append.instance_id) {
+                        metrics::counter!("identity_os_cluster_fenced_writes_total").increment(1);
+                        tracing::warn!(instance = %append.instance_id, "append fenced: the shard moved");
+                        Err(StoreError::Fenced)
+                    } else {
+                        Ok(())
+                    };
+                    answer(&append, done, outcome);
                 }
             }
             Err(e) if jobs.len() > 1 && !e.is_unavailable() => {
                 tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying its jobs one by one");
                 for (append, done) in jobs {
-                    let alone = commit(&self.backend, &[&append]).await;
+                    let alone = match commit(&self.backend, &[&append]).await {
+                        Ok(fenced) if fenced.is_empty() => Ok(()),
+                        Ok(_) => Err(StoreError::Fenced),
+                        Err(e) => Err(e),
+                    };
                     if let Err(e) = &alone {
                         tracing::error!(instance = %append.instance_id, error = %e, "history append failed");
                     }

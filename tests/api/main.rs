@@ -32,6 +32,29 @@ async fn postgres_outage_is_ridden_out() {
     cases::the_server_rides_out_a_database_outage().await;
 }
 
+/// Cluster mode: nodes on one PostgreSQL (SQLite is a single node).
+mod cluster {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_each_node_serves_only_the_shards_it_holds() {
+        super::cases::each_node_serves_only_the_shards_it_holds().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_a_killed_nodes_instances_are_served_again_with_their_history() {
+        super::cases::a_killed_nodes_instances_are_served_again_with_their_history().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_a_paused_node_neither_answers_nor_writes_when_it_resumes() {
+        super::cases::a_paused_node_neither_answers_nor_writes_when_it_resumes().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_a_stopped_node_hands_its_shards_over() {
+        super::cases::a_stopped_node_hands_its_shards_over().await;
+    }
+}
+
 /// Connection handling is the same whatever the backend: SQLite only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_clients_cannot_hold_the_server() {

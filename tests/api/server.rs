@@ -34,7 +34,12 @@ pub struct TestServer {
 
 enum Cleanup {
     Dir(std::path::PathBuf),
-    Schema { admin_url: String, schema: String },
+    Schema {
+        admin_url: String,
+        schema: String,
+    },
+    /// Another server's database: that server cleans up.
+    Borrowed,
 }
 
 pub struct Reply {
@@ -92,6 +97,48 @@ impl TestServer {
             client: Client::builder(TokioExecutor::new()).build_http(),
             cleanup,
             env,
+        }
+    }
+
+    /// Another server on this one's database (a second cluster node), with `extra`
+    /// settings instead of this one's extras.
+    pub async fn start_beside(&self, extra: &[(&str, &str)]) -> TestServer {
+        let mut env: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "IDENTITY_OS_BIND"
+                        | "IDENTITY_OS_DATABASE_URL"
+                        | "IDENTITY_OS_BOOTSTRAP_KEY"
+                        | "IDENTITY_OS_LOG"
+                )
+            })
+            .cloned()
+            .collect();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let (child, base) = spawn(&env).await;
+        TestServer {
+            child,
+            base,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            cleanup: Cleanup::Borrowed,
+            env,
+        }
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the server process.
+    pub fn signal(&self, signal: &str) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(pid.to_string())
+                .status();
         }
     }
 
@@ -196,9 +243,14 @@ impl TestServer {
 
     /// The database the server uses (to start another server on it).
     pub fn database_url(&self) -> &str {
+        self.env_value("IDENTITY_OS_DATABASE_URL")
+    }
+
+    /// The value of one of the server's `IDENTITY_OS_*` settings ("" if unset).
+    pub fn env_value(&self, key: &str) -> &str {
         self.env
             .iter()
-            .find(|(k, _)| k == "IDENTITY_OS_DATABASE_URL")
+            .find(|(k, _)| k == key)
             .map_or("", |(_, v)| v.as_str())
     }
 
@@ -234,6 +286,7 @@ impl TestServer {
                 )
                 .await;
             }
+            Cleanup::Borrowed => {}
         }
     }
 }

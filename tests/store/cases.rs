@@ -1,7 +1,10 @@
 //! The behaviours every backend must have. Each case gets a fresh, empty store.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 use std::time::Duration;
+
+use identity_os::cluster::shard_of;
 
 use identity_os::engine::{
     DriftLevel, Dt, Engine, EngineState, EngineVersion, Mode, Observation, Profile, StressState,
@@ -9,8 +12,8 @@ use identity_os::engine::{
 };
 use identity_os::ids::{AccountId, InstanceId, KeyId};
 use identity_os::store::{
-    Append, CycleRecord, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta, NewInstance,
-    Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
+    Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta,
+    NewInstance, Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
 };
 use identity_os::timestamp::Timestamp;
 
@@ -43,18 +46,33 @@ fn meta(name: &str, user: Option<&str>) -> InstanceMeta {
 }
 
 /// An instance as a runtime would drive it: state in memory, cycles appended.
+#[derive(Clone)]
 struct Driven {
     id: InstanceId,
     account: AccountId,
     state: EngineState,
     seq: u64,
+    /// The shard epoch its appends carry (cluster mode).
+    epoch: Option<NonZeroU64>,
 }
 
 impl Driven {
     async fn create(store: &Store, account: &AccountId, name: &str, created: i64) -> Driven {
+        Driven::create_under(store, account, InstanceId::generate(), name, None, created).await
+    }
+
+    /// Created under `fence` (cluster mode): its appends carry the fence's epoch.
+    async fn create_under(
+        store: &Store,
+        account: &AccountId,
+        id: InstanceId,
+        name: &str,
+        fence: Option<&Fence>,
+        created: i64,
+    ) -> Driven {
         let state = EngineState::default();
         let new = NewInstance {
-            id: InstanceId::generate(),
+            id,
             account_id: account.clone(),
             meta: meta(name, None),
             persona: None,
@@ -62,12 +80,13 @@ impl Driven {
             state,
             created_at: at(created),
         };
-        ok(store.create_instance(&new).await);
+        ok(store.create_instance(&new, fence).await);
         Driven {
             id: new.id,
             account: account.clone(),
             state,
             seq: 0,
+            epoch: fence.and_then(|f| NonZeroU64::new(f.epoch)),
         }
     }
 
@@ -134,6 +153,7 @@ impl Driven {
             account_id: self.account.clone(),
             cycles,
             snapshot,
+            epoch: self.epoch,
         }
     }
 }
@@ -167,7 +187,7 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
         state,
         created_at: at(10),
     };
-    let created = ok(store.create_instance(&new).await);
+    let created = ok(store.create_instance(&new, None).await);
     assert_eq!(created.id, new.id);
     assert_eq!(created.meta, new.meta);
     assert_eq!(created.persona.as_deref(), Some("persona_guardian"));
@@ -199,7 +219,7 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
     ));
     // The id is the primary key: a second create with it fails.
     assert!(matches!(
-        store.create_instance(&new).await,
+        store.create_instance(&new, None).await,
         Err(StoreError::Conflict(_))
     ));
 }
@@ -223,7 +243,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
             state: EngineState::default(),
             created_at: at(i as i64),
         };
-        ok(store.create_instance(&new).await);
+        ok(store.create_instance(&new, None).await);
         ids.push(new.id);
     }
     let all = InstanceFilter::default();
@@ -259,7 +279,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
     let names: Vec<_> = got.items.iter().map(|r| r.meta.name.as_str()).collect();
     assert_eq!((names, got.total), (vec!["charlie", "delta", "echo"], 3));
 
-    ok(store.set_stopped(&a, &ids[1], true, at(50)).await);
+    ok(store.set_stopped(&a, &ids[1], true, at(50), None).await);
     let stopped = InstanceFilter {
         user: None,
         stopped: Some(true),
@@ -454,7 +474,7 @@ pub async fn concurrent_loads_get_their_own_instance(store: &Store) {
         expected.push((inst, snapshot_seq));
     }
     let deleted = expected.remove(7).0;
-    ok(store.soft_delete(&a, &deleted.id, at(2)).await);
+    ok(store.soft_delete(&a, &deleted.id, at(2), None).await);
 
     let mut loads = Vec::new();
     for id in expected.iter().map(|(inst, _)| inst.id.clone()).chain([
@@ -593,27 +613,31 @@ pub async fn metadata_and_lifecycle_updates(store: &Store) {
         metadata: BTreeMap::new(),
         cycle_cap: Some(10),
     };
-    let record = ok(store.update_meta(&a, &inst.id, &changed, at(20)).await);
+    let record = ok(store
+        .update_meta(&a, &inst.id, &changed, at(20), None)
+        .await);
     assert_eq!(
         (record.meta, record.updated_at, record.created_at),
         (changed.clone(), at(20), at(0))
     );
     assert!(matches!(
-        store.update_meta(&b, &inst.id, &changed, at(21)).await,
+        store
+            .update_meta(&b, &inst.id, &changed, at(21), None)
+            .await,
         Err(StoreError::NotFound)
     ));
 
-    let stopped = ok(store.set_stopped(&a, &inst.id, true, at(30)).await);
+    let stopped = ok(store.set_stopped(&a, &inst.id, true, at(30), None).await);
     assert!(stopped.stopped);
-    let started = ok(store.set_stopped(&a, &inst.id, false, at(31)).await);
+    let started = ok(store.set_stopped(&a, &inst.id, false, at(31), None).await);
     assert!(!started.stopped && started.updated_at == at(31));
     assert!(matches!(
-        store.set_stopped(&b, &inst.id, true, at(32)).await,
+        store.set_stopped(&b, &inst.id, true, at(32), None).await,
         Err(StoreError::NotFound)
     ));
 
     let updated = ok(store
-        .set_engine_version(&a, &inst.id, EngineVersion::LATEST, at(40))
+        .set_engine_version(&a, &inst.id, EngineVersion::LATEST, at(40), None)
         .await);
     assert_eq!(updated.engine_version, EngineVersion::LATEST);
 }
@@ -626,10 +650,10 @@ pub async fn soft_delete_restore_and_purge(store: &Store) {
     ok(store.append(inst.turn(&[(Mode::Order, 0.7); 3], 1)).await);
 
     assert!(matches!(
-        store.soft_delete(&b, &inst.id, at(10)).await,
+        store.soft_delete(&b, &inst.id, at(10), None).await,
         Err(StoreError::NotFound)
     ));
-    ok(store.soft_delete(&a, &inst.id, at(10)).await);
+    ok(store.soft_delete(&a, &inst.id, at(10), None).await);
     assert!(matches!(
         store.get_instance(&a, &inst.id).await,
         Err(StoreError::NotFound)
@@ -639,7 +663,7 @@ pub async fn soft_delete_restore_and_purge(store: &Store) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.soft_delete(&a, &inst.id, at(11)).await,
+        store.soft_delete(&a, &inst.id, at(11), None).await,
         Err(StoreError::NotFound)
     ));
     let list = ok(store
@@ -655,45 +679,45 @@ pub async fn soft_delete_restore_and_purge(store: &Store) {
 
     // Another account cannot restore it; its owner can, with all its history.
     assert!(matches!(
-        store.restore(&b, &inst.id, at(20), week).await,
+        store.restore(&b, &inst.id, at(20), week, None).await,
         Err(StoreError::NotFound)
     ));
-    let back = ok(store.restore(&a, &inst.id, at(20), week).await);
+    let back = ok(store.restore(&a, &inst.id, at(20), week, None).await);
     assert_eq!(back.cycle_count, 3);
     assert_eq!(ok(store.load(&inst.id).await).tail.len(), 3);
     // Restoring a live instance: it was never deleted.
     assert!(matches!(
-        store.restore(&a, &inst.id, at(21), week).await,
+        store.restore(&a, &inst.id, at(21), week, None).await,
         Err(StoreError::NotFound)
     ));
 
     // Past the window: a conflict, and the instance stays deleted.
-    ok(store.soft_delete(&a, &inst.id, at(30)).await);
+    ok(store.soft_delete(&a, &inst.id, at(30), None).await);
     let late = at(30 + 8 * 86_400);
     assert!(matches!(
-        store.restore(&a, &inst.id, late, week).await,
+        store.restore(&a, &inst.id, late, week, None).await,
         Err(StoreError::Conflict("restore_window_expired"))
     ));
 
     // Purge: everything goes, irrevocably.
-    ok(store.purge(&a, &inst.id).await);
+    ok(store.purge(&a, &inst.id, None).await);
     assert!(matches!(
-        store.restore(&a, &inst.id, at(31), week).await,
+        store.restore(&a, &inst.id, at(31), week, None).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(ok(store.history_page(&inst.id, page(10, 0)).await).total, 0);
     assert!(matches!(
-        store.purge(&a, &inst.id).await,
+        store.purge(&a, &inst.id, None).await,
         Err(StoreError::NotFound)
     ));
 
     // A live instance can be purged directly; another account's cannot.
     let live = Driven::create(store, &a, "live", 0).await;
     assert!(matches!(
-        store.purge(&b, &live.id).await,
+        store.purge(&b, &live.id, None).await,
         Err(StoreError::NotFound)
     ));
-    ok(store.purge(&a, &live.id).await);
+    ok(store.purge(&a, &live.id, None).await);
     assert!(matches!(
         store.get_instance(&a, &live.id).await,
         Err(StoreError::NotFound)
@@ -707,18 +731,26 @@ pub async fn expired_deletions_are_purged(store: &Store) {
     ok(store.append(old.turn(&[(Mode::Order, 0.7)], 1)).await);
     let recent = Driven::create(store, &a, "recent", 0).await;
     let live = Driven::create(store, &a, "live", 0).await;
-    ok(store.soft_delete(&a, &old.id, at(0)).await);
-    ok(store.soft_delete(&a, &recent.id, at(6 * 86_400)).await);
+    ok(store.soft_delete(&a, &old.id, at(0), None).await);
+    ok(store
+        .soft_delete(&a, &recent.id, at(6 * 86_400), None)
+        .await);
     let now = at(7 * 86_400 + 1);
-    assert_eq!(ok(store.purge_expired(now, week, 100).await), 1);
+    assert_eq!(
+        ok(store.purge_expired(now, week, 100, |_| Some(None)).await),
+        1
+    );
     assert!(matches!(
-        store.restore(&a, &old.id, now, week).await,
+        store.restore(&a, &old.id, now, week, None).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(ok(store.history_page(&old.id, page(10, 0)).await).total, 0);
-    ok(store.restore(&a, &recent.id, now, week).await);
+    ok(store.restore(&a, &recent.id, now, week, None).await);
     ok(store.get_instance(&a, &live.id).await);
-    assert_eq!(ok(store.purge_expired(now, week, 100).await), 0);
+    assert_eq!(
+        ok(store.purge_expired(now, week, 100, |_| Some(None)).await),
+        0
+    );
 }
 
 pub async fn keys_are_found_by_hash_until_revoked(store: &Store) {
@@ -766,4 +798,99 @@ pub async fn migrations_are_idempotent(store: &Store) {
     ok(store.migrate().await);
     ok(store.migrate().await);
     ok(store.ping().await);
+}
+
+/// Cluster mode: node `a` holds the shard at epoch 1, writes, then node `b` takes the
+/// shard over (epoch 2) and claims the instance. From then on every write `a` still
+/// makes — an actor's append, a row change, a claim — is refused whole, and `b`'s go on
+/// from the last committed cycle.
+pub async fn writes_of_a_node_that_lost_its_shard_are_fenced(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let acct = account(store).await;
+    let id = InstanceId::generate();
+    let shard = shard_of(id.as_str());
+    let lease = |node: &str, epoch: u64| {
+        format!(
+            "UPDATE shard_lease SET node_id = '{node}', epoch = {epoch}, \
+             lease_until = 9000000000000000 WHERE shard_id = {shard}"
+        )
+    };
+    let fence = |node: &str, epoch: u64| Fence {
+        shard,
+        epoch,
+        node: node.into(),
+    };
+    let (a, b) = (fence("a/1", 1), fence("b/2", 2));
+
+    // Not the lease holder: nothing is created.
+    let refused = NewInstance {
+        id: InstanceId::generate(),
+        account_id: acct.clone(),
+        meta: meta("nobody's", None),
+        persona: None,
+        engine_version: EngineVersion::LATEST,
+        state: EngineState::default(),
+        created_at: at(0),
+    };
+    assert!(matches!(
+        store.create_instance(&refused, Some(&a)).await,
+        Err(StoreError::Fenced)
+    ));
+
+    db.execute(&lease("a/1", 1)).await;
+    let mut on_a = Driven::create_under(store, &acct, id.clone(), "fenced", Some(&a), 0).await;
+    ok(store.claim(&id, &a).await);
+    ok(store
+        .append(on_a.turn(&[(Mode::Exploration, 0.8)], 1))
+        .await);
+
+    db.execute(&lease("b/2", 2)).await;
+    assert!(matches!(
+        store.claim(&id, &a).await,
+        Err(StoreError::Fenced)
+    ));
+    ok(store.claim(&id, &b).await);
+    // b activates from storage: the one cycle a committed.
+    let loaded = ok(store.load(&id).await);
+    assert_eq!(loaded.snapshot.seq + loaded.tail.len() as u64, 1);
+    let mut on_b = on_a.clone();
+    on_b.epoch = NonZeroU64::new(2);
+
+    // a's actor does not know yet: its next cycle, and a row change, are refused whole.
+    let stale = on_a.turn(&[(Mode::Order, 0.3)], 2);
+    let fresh = on_b.turn(&[(Mode::Identity, 0.6)], 3);
+    // Both in flight at once: they share a group commit, which keeps b's.
+    let (stale, fresh) = tokio::join!(store.append(stale), store.append(fresh));
+    assert!(matches!(stale, Err(StoreError::Fenced)), "{stale:?}");
+    ok(fresh);
+    let changed = meta("renamed by a", None);
+    assert!(matches!(
+        store
+            .update_meta(&acct, &id, &changed, at(4), Some(&a))
+            .await,
+        Err(StoreError::Fenced)
+    ));
+    assert!(matches!(
+        store.soft_delete(&acct, &id, at(4), Some(&a)).await,
+        Err(StoreError::Fenced)
+    ));
+    assert!(matches!(
+        store.purge(&acct, &id, Some(&a)).await,
+        Err(StoreError::Fenced)
+    ));
+
+    let history = ok(store.history_page(&id, page(10, 0)).await);
+    let modes: Vec<(u64, Mode)> = history
+        .items
+        .iter()
+        .map(|e| (e.seq, e.observation.mode))
+        .collect();
+    assert_eq!(modes, vec![(2, Mode::Identity), (1, Mode::Exploration)]);
+    // Only committed cycles are billed.
+    let period = at(1).month();
+    assert_eq!(ok(store.monthly_usage(&acct, &period).await), 2);
+    let record = ok(store
+        .update_meta(&acct, &id, &changed, at(5), Some(&b))
+        .await);
+    assert_eq!(record.meta.name, "renamed by a");
 }

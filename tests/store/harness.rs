@@ -14,6 +14,17 @@ enum Cleanup {
     Schema { admin_url: String, schema: String },
 }
 
+impl TestDb {
+    /// Runs `sql` in this PostgreSQL test's schema, beside the store (e.g. moving a shard
+    /// lease as another node would).
+    pub async fn execute(&self, sql: &str) {
+        let Cleanup::Schema { admin_url, schema } = &self.cleanup else {
+            panic!("execute: PostgreSQL only");
+        };
+        admin(admin_url, &format!("SET search_path = {schema}; {sql}")).await;
+    }
+}
+
 fn unique_suffix() -> String {
     // An instance id is 16 random hex digits: unique enough for a test's name.
     InstanceId::generate().as_str()["inst_".len()..].to_owned()
@@ -85,7 +96,7 @@ async fn admin(url: &str, sql: &str) {
     let pool = sqlx::PgPool::connect(url)
         .await
         .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    sqlx::query(sql)
+    sqlx::raw_sql(sql)
         .execute(&pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));

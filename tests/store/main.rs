@@ -48,6 +48,14 @@ conformance!(
     migrations_are_idempotent,
 );
 
+/// Cluster mode's fencing needs PostgreSQL (a cluster refuses SQLite at start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_fences_writes_of_a_node_that_lost_its_shard() {
+    let db = harness::TestDb::postgres().await;
+    cases::writes_of_a_node_that_lost_its_shard_are_fenced(&db).await;
+    db.drop().await;
+}
+
 /// Write-behind mode (benchmarks only): answers before the commit, loses nothing that a
 /// later snapshot-carrying append or `close` waited for.
 mod write_behind {

@@ -18,7 +18,7 @@ use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::Command;
-use crate::store::{InstanceFilter, InstanceRecord, NewInstance, Page};
+use crate::store::{Fence, InstanceFilter, InstanceRecord, NewInstance, Page};
 use crate::timestamp::Timestamp;
 
 use super::calls::call;
@@ -39,11 +39,19 @@ pub async fn create(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
     ApiJson(body): ApiJson<CreateInstance>,
-) -> Result<(StatusCode, Json<Data<InstanceBody>>), ApiError> {
+) -> Result<
+    (
+        StatusCode,
+        Option<Extension<Fence>>,
+        Json<Data<InstanceBody>>,
+    ),
+    ApiError,
+> {
     let request = body.validate()?;
-    let record = create_instance(&state, &account, request).await?;
+    let (record, fence) = create_instance(&state, &account, request).await?;
     Ok((
         StatusCode::CREATED,
+        fence.map(Extension),
         Json(Data {
             data: InstanceBody::new(record, false),
         }),
@@ -51,13 +59,24 @@ pub async fn create(
 }
 
 /// Stores a new instance of `account` (not yet resident: its first call activates it).
+/// In cluster mode its id falls in a shard this node serves, and the fence it was
+/// written under comes back (the answer is checked against it on its way out).
 pub async fn create_instance(
     state: &AppState,
     account: &Account,
     request: NewInstanceRequest,
-) -> Result<InstanceRecord, ApiError> {
+) -> Result<(InstanceRecord, Option<Fence>), ApiError> {
+    let (id, fence) = match &state.cluster {
+        None => (InstanceId::generate(), None),
+        Some(cluster) => {
+            let (id, fence) = cluster.new_instance_id().ok_or_else(|| {
+                ApiError::unavailable("this node serves no shard yet; retry shortly")
+            })?;
+            (id, Some(fence))
+        }
+    };
     let new = NewInstance {
-        id: InstanceId::generate(),
+        id,
         account_id: account.id.clone(),
         meta: request.meta,
         persona: request.persona,
@@ -65,7 +84,8 @@ pub async fn create_instance(
         state: EngineState::new(request.profile),
         created_at: Timestamp::now(),
     };
-    Ok(state.store.create_instance(&new).await?)
+    let record = state.store.create_instance(&new, fence.as_ref()).await?;
+    Ok((record, fence))
 }
 
 /// Residency is known only to the runtime, so `status=active|passivated` filters the
@@ -232,11 +252,12 @@ pub async fn patch_instance(
     id: &InstanceId,
     patch: PatchInstance,
 ) -> Result<InstanceBody, ApiError> {
+    let fence = state.fence_for(id)?;
     let current = state.store.get_instance(&account.id, id).await?;
     let meta = patch.apply(current.meta.clone())?;
     let record = state
         .store
-        .update_meta(&account.id, id, &meta, Timestamp::now())
+        .update_meta(&account.id, id, &meta, Timestamp::now(), fence.as_ref())
         .await?;
     if state.instances.is_resident(id) {
         // The live actor enforces the cap and answers reads with the row's times: tell
@@ -301,14 +322,18 @@ pub async fn delete_instance(
     purge: bool,
 ) -> Result<Deleted, ApiError> {
     let now = Timestamp::now();
+    let fence = state.fence_for(id)?;
     let restorable_until = if purge {
         // Stop the actor first so that nothing appends to a purged instance.
         state.store.get_instance(&account.id, id).await?;
         state.instances.evict(id).await;
-        state.store.purge(&account.id, id).await?;
+        state.store.purge(&account.id, id, fence.as_ref()).await?;
         None
     } else {
-        state.store.soft_delete(&account.id, id, now).await?;
+        state
+            .store
+            .soft_delete(&account.id, id, now, fence.as_ref())
+            .await?;
         Some(now.saturating_add(state.config.retention()).to_rfc3339())
     };
     state.instances.evict(id).await;
@@ -337,9 +362,16 @@ pub async fn restore(
     PathId(id): PathId,
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
+    let fence = state.fence_for(&id)?;
     let record = state
         .store
-        .restore(&account.id, &id, Timestamp::now(), state.config.retention())
+        .restore(
+            &account.id,
+            &id,
+            Timestamp::now(),
+            state.config.retention(),
+            fence.as_ref(),
+        )
         .await?;
     Ok(Json(Data {
         data: InstanceBody::new(record, false),

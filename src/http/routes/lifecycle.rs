@@ -73,9 +73,10 @@ async fn set_stopped(
     id: &crate::ids::InstanceId,
     stopped: bool,
 ) -> Result<(), ApiError> {
+    let fence = state.fence_for(id)?;
     let record = state
         .store
-        .set_stopped(&account.id, id, stopped, Timestamp::now())
+        .set_stopped(&account.id, id, stopped, Timestamp::now(), fence.as_ref())
         .await?;
     if state.instances.is_resident(id) {
         let command = Command::SetStopped {
@@ -132,9 +133,10 @@ pub async fn update(
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     let version = EngineVersion::LATEST;
+    let fence = state.fence_for(&id)?;
     let record = state
         .store
-        .set_engine_version(&account.id, &id, version, Timestamp::now())
+        .set_engine_version(&account.id, &id, version, Timestamp::now(), fence.as_ref())
         .await?;
     if state.instances.is_resident(&id) {
         let command = Command::SetEngineVersion {

@@ -156,7 +156,8 @@ pub(crate) async fn apply_submission(
                 persona: None,
                 profile,
             };
-            let record = create_instance(state, account, request).await?;
+            // (A fenced creation failed whole; the answer is not rechecked here.)
+            let (record, _) = create_instance(state, account, request).await?;
             let (snapshot, contract) =
                 fresh(Engine::new(record.engine_version), record.id.as_str());
             Applied {

@@ -1,5 +1,6 @@
 //! Test cases, by endpoint group.
 
+mod cluster;
 mod durability;
 mod engine;
 mod errors;
@@ -14,6 +15,11 @@ mod personas;
 mod sdk;
 mod support;
 
+pub use cluster::{
+    a_killed_nodes_instances_are_served_again_with_their_history,
+    a_paused_node_neither_answers_nor_writes_when_it_resumes, a_stopped_node_hands_its_shards_over,
+    each_node_serves_only_the_shards_it_holds,
+};
 pub use durability::{
     nothing_acknowledged_is_lost_when_the_server_is_killed,
     state_survives_a_graceful_restart_and_passivation, the_server_rides_out_a_database_outage,

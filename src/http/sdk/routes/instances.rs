@@ -15,6 +15,7 @@ use crate::http::routes::instances::{
     self, DeleteQuery, create_instance, delete_instance, list_page, patch_instance,
 };
 use crate::http::sdk::records::InstanceList;
+use crate::store::Fence;
 
 #[utoipa::path(
     post,
@@ -29,9 +30,13 @@ pub async fn create(
     State(state): State<AppState>,
     Extension(account): Extension<Account>,
     ApiJson(body): ApiJson<CreateInstance>,
-) -> Result<(StatusCode, Json<InstanceBody>), ApiError> {
-    let record = create_instance(&state, &account, body.validate()?).await?;
-    Ok((StatusCode::CREATED, Json(InstanceBody::new(record, false))))
+) -> Result<(StatusCode, Option<Extension<Fence>>, Json<InstanceBody>), ApiError> {
+    let (record, fence) = create_instance(&state, &account, body.validate()?).await?;
+    Ok((
+        StatusCode::CREATED,
+        fence.map(Extension),
+        Json(InstanceBody::new(record, false)),
+    ))
 }
 
 #[utoipa::path(

@@ -1,0 +1,203 @@
+//! The node's lease keeper: one task that renews, takes over, hands off and leaves.
+//!
+//! - Every `renew_interval`: heartbeat and renewal of all held shards in one statement
+//!   (`leases.rs`). Validity runs from the moment it was sent. A held shard the renewal
+//!   does not return was taken over: its actors are evicted. A shard whose validity ran
+//!   out (renewals failing, the database unreachable) stops being served the same way.
+//! - Every `scan_interval`: the lease table and the live nodes. A free or expired shard
+//!   is taken at once by the live node rendezvous hashing prefers, by the others only
+//!   `takeover_delay` after it lapsed; at most `acquire_per_second`. A held shard that
+//!   another live, non-draining node prefers (it joined) is handed over, at most
+//!   `release_per_second`: served no more, its actors passivated (snapshots written
+//!   under the still-valid lease), then released, so the preferred node takes it on its
+//!   next scan.
+//! - On shutdown ([`Cluster::leave`], while renewals go on): marked draining, every held
+//!   shard handed over the same way, the node row removed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::time::{Instant, MissedTickBehavior, interval};
+
+use super::shard::preferred;
+use super::table::millis;
+use super::{Cluster, Residents, display_name};
+use crate::http::shutdown::Shutdown;
+
+/// Keeps the leases until `stop` (which the server fires after [`Cluster::leave`]: the
+/// leases must stay valid while the node drains and hands its shards over).
+pub async fn run(cluster: Arc<Cluster>, residents: Arc<dyn Residents>, stop: Shutdown) {
+    let mut renew = interval(cluster.timing.renew_interval);
+    let mut scan = interval(cluster.timing.scan_interval);
+    renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    scan.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut housekeeping = 0u32;
+    loop {
+        tokio::select! {
+            _ = renew.tick() => {
+                cluster.renew(residents.as_ref()).await;
+                housekeeping = housekeeping.wrapping_add(1);
+                if housekeeping.is_multiple_of(600) && let Err(e) = cluster.leases.forget_dead().await {
+                    tracing::warn!(error = %e, "forgetting dead cluster nodes failed");
+                }
+            }
+            _ = scan.tick() => cluster.scan(residents.as_ref()).await,
+            () = stop.wait() => break,
+        }
+    }
+}
+
+impl Cluster {
+    async fn renew(&self, residents: &dyn Residents) {
+        let held = self.table.held();
+        let sent = self.table.now();
+        let deadline = self
+            .timing
+            .validity
+            .saturating_sub(self.timing.renew_interval);
+        match tokio::time::timeout(deadline, self.leases.renew(&held)).await {
+            Ok(Ok(renewed)) => {
+                let valid_until = sent + millis(self.timing.validity);
+                let renewed: HashSet<u16> = renewed.into_iter().collect();
+                let mut lost = Vec::new();
+                for (shard, epoch) in held {
+                    if renewed.contains(&shard) {
+                        self.table.extend(shard, epoch, valid_until);
+                    } else {
+                        self.table.drop_shard(shard);
+                        lost.push(shard);
+                    }
+                }
+                if !lost.is_empty() {
+                    tracing::warn!(shards = lost.len(), "shards lost to another node");
+                    metrics::counter!("identity_os_cluster_shards_lost_total")
+                        .increment(lost.len() as u64);
+                    residents.evict(lost).await;
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "lease renewal failed"),
+            Err(_) => tracing::warn!("lease renewal timed out"),
+        }
+        let lapsed = self.table.lapsed();
+        if !lapsed.is_empty() {
+            tracing::warn!(
+                shards = lapsed.len(),
+                "lease validity ran out: serving them no more"
+            );
+            for shard in &lapsed {
+                self.table.drop_shard(*shard);
+            }
+            residents.evict(lapsed).await;
+        }
+        metrics::gauge!("identity_os_cluster_shards_owned").set(self.table.held().len() as f64);
+    }
+
+    async fn scan(&self, residents: &dyn Residents) {
+        let (rows, nodes) = match tokio::join!(self.leases.shards(), self.leases.live_nodes()) {
+            (Ok(rows), Ok(nodes)) => (rows, nodes),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "reading the lease table failed");
+                return;
+            }
+        };
+        let mut owners = vec![None; usize::from(super::SHARDS)];
+        for row in &rows {
+            if let Some(slot) = owners.get_mut(usize::from(row.shard)) {
+                *slot = row.node.clone().filter(|_| row.lapsed_ms < 0);
+            }
+        }
+        self.table.set_owners(owners);
+        // This node counts as live from its first scan, before its heartbeat lands.
+        let mut candidates: Vec<&str> = nodes
+            .iter()
+            .filter(|n| !n.draining)
+            .map(|n| n.node.as_ref())
+            .collect();
+        if !candidates.contains(&self.node.as_ref()) {
+            candidates.push(&self.node);
+        }
+        let per_scan = |per_second: u32| {
+            let n = u64::from(per_second) * millis(self.timing.scan_interval) / 1000;
+            usize::try_from(n.max(1)).unwrap_or(usize::MAX)
+        };
+        let delay = i64::try_from(millis(self.timing.takeover_delay)).unwrap_or(i64::MAX);
+        let held: HashSet<u16> = self.table.held().into_iter().map(|(s, _)| s).collect();
+        let wanted: Vec<u16> = rows
+            .iter()
+            .filter(|r| !held.contains(&r.shard) && (r.node.is_none() || r.lapsed_ms >= 0))
+            .filter(|r| {
+                preferred(r.shard, candidates.iter().copied()) == Some(&*self.node)
+                    || r.lapsed_ms >= delay
+            })
+            .map(|r| r.shard)
+            .take(per_scan(self.timing.acquire_per_second))
+            .collect();
+        if !wanted.is_empty() {
+            self.acquire(&wanted).await;
+        }
+        let to_hand_over: Vec<(u16, u64)> = self
+            .table
+            .held()
+            .into_iter()
+            .filter(|(s, _)| preferred(*s, candidates.iter().copied()) != Some(&*self.node))
+            .take(per_scan(self.timing.release_per_second))
+            .collect();
+        if !to_hand_over.is_empty() {
+            self.hand_over(to_hand_over, residents).await;
+        }
+    }
+
+    async fn acquire(&self, shards: &[u16]) {
+        let sent = self.table.now();
+        match self.leases.acquire(shards).await {
+            Ok(acquired) => {
+                let valid_until = sent + millis(self.timing.validity);
+                for (shard, epoch) in &acquired {
+                    self.table.hold(*shard, *epoch, valid_until);
+                }
+                if !acquired.is_empty() {
+                    tracing::info!(shards = acquired.len(), node = %self.name, "shards acquired");
+                    metrics::counter!("identity_os_cluster_takeovers_total")
+                        .increment(acquired.len() as u64);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "acquiring shards failed"),
+        }
+    }
+
+    /// Stops serving `shards`, writes their actors' snapshots, releases them.
+    async fn hand_over(&self, shards: Vec<(u16, u64)>, residents: &dyn Residents) {
+        for (shard, _) in &shards {
+            self.table.drop_shard(*shard);
+        }
+        residents
+            .passivate(shards.iter().map(|(s, _)| *s).collect())
+            .await;
+        for (shard, epoch) in shards {
+            if let Err(e) = self.leases.release(shard, epoch).await {
+                tracing::warn!(shard, error = %e, "releasing a shard failed; it expires instead");
+            }
+        }
+    }
+
+    /// Leaves the cluster: draining (no node prefers this one), every shard handed
+    /// over, the node row removed. Called once the node serves no more requests.
+    pub async fn leave(&self, residents: &dyn Residents) {
+        let started = Instant::now();
+        if let Err(e) = self.leases.set_draining().await {
+            tracing::warn!(error = %e, "marking the node draining failed");
+        }
+        let held = self.table.held();
+        let count = held.len();
+        self.hand_over(held, residents).await;
+        if let Err(e) = self.leases.leave().await {
+            tracing::warn!(error = %e, "leaving the cluster failed");
+        }
+        tracing::info!(
+            node = display_name(&self.node),
+            shards = count,
+            elapsed_ms = millis(started.elapsed()),
+            "left the cluster, shards handed over"
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! Cluster mode: many nodes on one PostgreSQL, each instance served by one node at a
+//! time (`docs/cluster.md`).
+//!
+//! PostgreSQL is both the store and the coordinator. Instance ids map to 1 024 fixed
+//! shards (`shard.rs`); a node serves a shard while it holds the shard's lease row
+//! (`leases.rs`) and its local validity lasts (`table.rs`); the background task in
+//! `coordinator.rs` renews, takes over and hands off leases. Every write concerning an
+//! instance carries the lease's epoch (`store/fence.rs`), so a node that lost a shard
+//! writes nothing more of it even if it has not noticed yet.
+
+mod coordinator;
+mod leases;
+mod residents;
+mod shard;
+mod table;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::ClusterConfig;
+use crate::ids::InstanceId;
+use crate::store::Fence;
+
+pub use coordinator::run;
+pub use shard::{SHARDS, shard_of};
+
+use leases::Leases;
+use table::ShardTable;
+
+/// Why this node cannot serve an instance now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misrouted {
+    pub shard: u16,
+    /// The node the lease table last named for the shard, if any.
+    pub owner: Option<Arc<str>>,
+}
+
+/// What the cluster does to the instance actors of shards it stops serving.
+pub trait Residents: Send + Sync + 'static {
+    /// Stops them without writing anything: the shard was lost, their writes would be
+    /// fenced anyway.
+    fn evict(&self, shards: Vec<u16>) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Snapshots and stops them, before the shards are handed to another node.
+    fn passivate(&self, shards: Vec<u16>) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// The timing of leases, from `[cluster]`.
+#[derive(Debug, Clone)]
+struct Timing {
+    renew_interval: Duration,
+    validity: Duration,
+    scan_interval: Duration,
+    takeover_delay: Duration,
+    acquire_per_second: u32,
+    release_per_second: u32,
+}
+
+/// This node's membership: its identity, its view of the shards and the lease
+/// statements. Shared by the request path (`fence`) and the coordinator.
+pub struct Cluster {
+    /// The configured name (`X-Served-By`).
+    name: Arc<str>,
+    /// The name with a per-process generation, as the lease table knows this node.
+    node: Arc<str>,
+    table: ShardTable,
+    leases: Leases,
+    timing: Timing,
+}
+
+impl Cluster {
+    /// Joins the cluster on the PostgreSQL at `url` as `config.node_id`, reachable at
+    /// `addr`. Holds no shard yet: the coordinator acquires them.
+    pub async fn join(
+        config: &ClusterConfig,
+        url: &str,
+        addr: String,
+    ) -> Result<Arc<Cluster>, sqlx::Error> {
+        // Its own small pool: request traffic must never starve a lease renewal.
+        let options: PgConnectOptions = url.parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_millis(config.renew_interval_ms))
+            .connect_with(options)
+            .await?;
+        let generation: u32 = getrandom::u32().unwrap_or_default();
+        let node: Arc<str> = Arc::from(format!("{}/{generation:08x}", config.node_id));
+        let lease = Duration::from_millis(config.lease_ms);
+        Ok(Arc::new(Cluster {
+            name: Arc::from(config.node_id.as_str()),
+            leases: Leases::new(pool, node.clone(), addr, lease),
+            node,
+            table: ShardTable::default(),
+            timing: Timing {
+                renew_interval: Duration::from_millis(config.renew_interval_ms),
+                validity: Duration::from_millis(config.validity_ms),
+                scan_interval: Duration::from_millis(config.scan_interval_ms),
+                takeover_delay: Duration::from_millis(config.takeover_delay_ms),
+                acquire_per_second: config.acquire_per_second,
+                release_per_second: config.release_per_second,
+            },
+        }))
+    }
+
+    /// The configured node name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The fence to write `id` under, if this node serves its shard now.
+    pub fn fence(&self, id: &InstanceId) -> Result<Fence, Misrouted> {
+        self.fence_of(shard_of(id.as_str()))
+    }
+
+    pub fn fence_of(&self, shard: u16) -> Result<Fence, Misrouted> {
+        match self.table.serving(shard) {
+            Some(epoch) => Ok(Fence {
+                shard,
+                epoch,
+                node: self.node.clone(),
+            }),
+            None => Err(Misrouted {
+                shard,
+                owner: self
+                    .table
+                    .owner(shard)
+                    .filter(|o| **o != *self.node)
+                    .map(|o| Arc::from(display_name(&o))),
+            }),
+        }
+    }
+
+    /// True while the lease `fence` was made under may still be served: checked again
+    /// before a reply goes out.
+    pub fn still_serving(&self, fence: &Fence) -> bool {
+        self.table.serving(fence.shard) == Some(fence.epoch)
+    }
+
+    /// A fresh instance id in a shard this node serves, with its fence: creation needs
+    /// no other node. `None` while this node serves no shard.
+    pub fn new_instance_id(&self) -> Option<(InstanceId, Fence)> {
+        if self.table.held().is_empty() {
+            return None;
+        }
+        // Each try lands in a served shard with the share of shards this node holds.
+        (0..64 * usize::from(SHARDS)).find_map(|_| {
+            let id = InstanceId::generate();
+            self.fence(&id).ok().map(|fence| (id, fence))
+        })
+    }
+}
+
+/// A node id without its generation: the name operators gave it.
+fn display_name(node: &str) -> &str {
+    node.split_once('/').map_or(node, |(name, _)| name)
+}

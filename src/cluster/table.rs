@@ -1,0 +1,154 @@
+//! What this node knows of the shards: the ones it holds (epoch and how long it may
+//! still serve them) and, for the others, the owner the lease table last named.
+//!
+//! The held part is read on every request, so it is one pair of atomics per shard. A
+//! shard is served only while `now < valid_until`, on this process's monotonic clock:
+//! validity runs from the moment the renewal (or acquisition) that granted it was *sent*,
+//! and ends before the lease in PostgreSQL can expire (`validity_ms < lease_ms`), so a
+//! node cut off from the database, paused or slow stops serving before another node can
+//! take the shard over.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::shard::SHARDS;
+
+#[derive(Default)]
+struct Held {
+    /// 0 = not held (epochs start at 1).
+    epoch: AtomicU64,
+    /// Milliseconds since `ShardTable::base`.
+    valid_until: AtomicU64,
+}
+
+pub struct ShardTable {
+    base: Instant,
+    held: Box<[Held]>,
+    /// The node id the lease table names for each shard (held or not), for the
+    /// owner hint of a misrouted request and for forwarding.
+    owners: RwLock<Vec<Option<Arc<str>>>>,
+}
+
+impl Default for ShardTable {
+    fn default() -> Self {
+        ShardTable {
+            base: Instant::now(),
+            held: (0..SHARDS).map(|_| Held::default()).collect(),
+            owners: RwLock::new(vec![None; usize::from(SHARDS)]),
+        }
+    }
+}
+
+impl ShardTable {
+    /// Milliseconds on the table's monotonic clock.
+    pub fn now(&self) -> u64 {
+        self.at(Instant::now())
+    }
+
+    pub fn at(&self, t: Instant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The epoch `shard` is held at, if it may be served now.
+    pub fn serving(&self, shard: u16) -> Option<u64> {
+        let held = self.held.get(usize::from(shard))?;
+        let epoch = held.epoch.load(Ordering::Acquire);
+        (epoch != 0 && self.now() < held.valid_until.load(Ordering::Acquire)).then_some(epoch)
+    }
+
+    /// Holds `shard` at `epoch`, servable until `valid_until` (table milliseconds).
+    pub fn hold(&self, shard: u16, epoch: u64, valid_until: u64) {
+        if let Some(held) = self.held.get(usize::from(shard)) {
+            held.valid_until.store(valid_until, Ordering::Release);
+            held.epoch.store(epoch, Ordering::Release);
+        }
+    }
+
+    /// Extends the validity of `shard` if it is still held at `epoch`.
+    pub fn extend(&self, shard: u16, epoch: u64, valid_until: u64) {
+        if let Some(held) = self.held.get(usize::from(shard))
+            && held.epoch.load(Ordering::Acquire) == epoch
+        {
+            held.valid_until.fetch_max(valid_until, Ordering::AcqRel);
+        }
+    }
+
+    /// Stops serving `shard`.
+    pub fn drop_shard(&self, shard: u16) {
+        if let Some(held) = self.held.get(usize::from(shard)) {
+            held.epoch.store(0, Ordering::Release);
+        }
+    }
+
+    /// Every held shard with its epoch, servable or not (renewal sends them all).
+    pub fn held(&self) -> Vec<(u16, u64)> {
+        (0..SHARDS)
+            .filter_map(|s| {
+                let epoch = self.held[usize::from(s)].epoch.load(Ordering::Acquire);
+                (epoch != 0).then_some((s, epoch))
+            })
+            .collect()
+    }
+
+    /// Held shards whose validity has run out (renewals failing): no longer served.
+    pub fn lapsed(&self) -> Vec<u16> {
+        let now = self.now();
+        self.held()
+            .into_iter()
+            .filter(|(s, _)| {
+                self.held[usize::from(*s)]
+                    .valid_until
+                    .load(Ordering::Acquire)
+                    <= now
+            })
+            .map(|(s, _)| s)
+            .collect()
+    }
+
+    pub fn set_owners(&self, owners: Vec<Option<Arc<str>>>) {
+        if let Ok(mut current) = self.owners.write() {
+            *current = owners;
+        }
+    }
+
+    /// The node the lease table last named for `shard`.
+    pub fn owner(&self, shard: u16) -> Option<Arc<str>> {
+        self.owners
+            .read()
+            .ok()
+            .and_then(|o| o.get(usize::from(shard)).cloned().flatten())
+    }
+}
+
+/// `d` in whole milliseconds.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shard_is_served_only_within_its_validity_and_at_its_epoch() {
+        let table = ShardTable::default();
+        assert_eq!(table.serving(7), None);
+        table.hold(7, 3, table.now() + 4000);
+        assert_eq!(table.serving(7), Some(3));
+        tokio::time::advance(Duration::from_millis(3999)).await;
+        assert_eq!(table.serving(7), Some(3));
+        // A renewal for an older epoch extends nothing.
+        table.extend(7, 2, table.now() + 4000);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(table.serving(7), None);
+        assert_eq!(table.lapsed(), vec![7]);
+        table.extend(7, 3, table.now() + 4000);
+        assert_eq!(table.serving(7), Some(3));
+        table.drop_shard(7);
+        assert_eq!(table.serving(7), None);
+        assert!(table.held().is_empty());
+    }
+}
