@@ -147,7 +147,12 @@ pub async fn a_killed_nodes_instances_are_served_again_with_their_history() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(header(&r, "x-served-by"), "n2");
     assert!(epoch(&r) > before, "the takeover did not raise the epoch");
-    assert_eq!(data(&r)["snapshot"]["cycle"].as_u64(), Some(4), "{}", r.body);
+    assert_eq!(
+        data(&r)["snapshot"]["cycle"].as_u64(),
+        Some(4),
+        "{}",
+        r.body
+    );
     let modes: Vec<(u64, String)> = ["ORDER", "EXPLORATION", "IDENTITY", "CONNECTION"]
         .iter()
         .enumerate()
@@ -204,7 +209,12 @@ pub async fn a_stopped_node_hands_its_shards_over() {
     assert_eq!(n1.stop().await, Some(0));
     let r = until(&n2, |n| process(n, &id, "CONNECTION")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(data(&r)["snapshot"]["cycle"].as_u64(), Some(3), "{}", r.body);
+    assert_eq!(
+        data(&r)["snapshot"]["cycle"].as_u64(),
+        Some(3),
+        "{}",
+        r.body
+    );
     n2.terminate().await;
     n1.terminate().await;
 }
