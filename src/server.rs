@@ -117,14 +117,14 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     spawn_housekeeping(&state);
     // The leases outlive the drain: they stop after the shards were handed over.
     let leases_stop = Shutdown::default();
-    if let Some(cluster) = &cluster {
+    let coordinator = cluster.as_ref().map(|cluster| {
         let residents: Arc<dyn Residents> = Arc::new(instances.clone());
         tokio::spawn(crate::cluster::run(
             cluster.clone(),
             residents,
             leases_stop.clone(),
-        ));
-    }
+        ))
+    });
 
     tracing::info!(
         address = %local,
@@ -163,6 +163,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             tracing::warn!("handing the shards over outlived the shutdown deadline");
         }
         leases_stop.begin();
+        if let Some(coordinator) = coordinator {
+            let _ = coordinator.await;
+        }
     }
     // Every resident instance writes its snapshot before the store closes.
     let drained = tokio::time::timeout(deadline, instances.shutdown()).await;

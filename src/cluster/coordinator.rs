@@ -12,28 +12,40 @@
 //!   under the still-valid lease), then released, so the preferred node takes it on its
 //!   next scan.
 //! - On shutdown ([`Cluster::leave`], while renewals go on): marked draining, every held
-//!   shard handed over the same way, the node row removed.
+//!   shard handed over the same way; then the loop stops and removes the node's row.
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
+use sqlx::postgres::PgListener;
 use tokio::time::{Instant, MissedTickBehavior, interval};
 
+use super::leases::CHANNEL;
 use super::shard::preferred;
 use super::table::millis;
 use super::{Cluster, Residents, display_name};
 use crate::http::shutdown::Shutdown;
 
 /// Keeps the leases until `stop` (which the server fires after [`Cluster::leave`]: the
-/// leases must stay valid while the node drains and hands its shards over).
+/// leases must stay valid while the node drains and hands its shards over), then
+/// removes the node's row.
 pub async fn run(cluster: Arc<Cluster>, residents: Arc<dyn Residents>, stop: Shutdown) {
     let mut renew = interval(cluster.timing.renew_interval);
     let mut scan = interval(cluster.timing.scan_interval);
     renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
     scan.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut housekeeping = 0u32;
+    let mut announcements = listen(&cluster).await;
     loop {
         tokio::select! {
+            // Another node took or released shards: look now rather than at the next scan.
+            announced = next_announcement(&mut announcements) => {
+                if !announced {
+                    tokio::time::sleep(cluster.timing.scan_interval).await;
+                }
+                cluster.scan(residents.as_ref()).await;
+            }
             _ = renew.tick() => {
                 cluster.renew(residents.as_ref()).await;
                 housekeeping = housekeeping.wrapping_add(1);
@@ -44,6 +56,42 @@ pub async fn run(cluster: Arc<Cluster>, residents: Arc<dyn Residents>, stop: Shu
             _ = scan.tick() => cluster.scan(residents.as_ref()).await,
             () = stop.wait() => break,
         }
+    }
+    // Only now: a renewal after this would write the heartbeat back.
+    if let Err(e) = cluster.leases.leave().await {
+        tracing::warn!(error = %e, "leaving the cluster failed");
+    }
+}
+
+/// A subscription to the announcements of shard changes; without one (it failed),
+/// the scan's polling alone keeps the table current.
+async fn listen(cluster: &Cluster) -> Option<PgListener> {
+    let subscribed = async {
+        let mut listener = PgListener::connect_with(cluster.leases.pool()).await?;
+        listener.listen(CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    match subscribed.await {
+        Ok(listener) => Some(listener),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for shard changes; polling only");
+            None
+        }
+    }
+}
+
+/// Waits for the next announcement: true when one came, false when the subscription
+/// failed (the listener reconnects on its next call). Never resolves without one.
+async fn next_announcement(listener: &mut Option<PgListener>) -> bool {
+    match listener {
+        Some(l) => match l.recv().await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for shard changes failed");
+                false
+            }
+        },
+        None => std::future::pending().await,
     }
 }
 
@@ -106,14 +154,20 @@ impl Cluster {
                 *slot = row.node.clone().filter(|_| row.lapsed_ms < 0);
             }
         }
-        self.table.set_owners(owners);
-        // This node counts as live from its first scan, before its heartbeat lands.
+        let addrs = nodes
+            .iter()
+            .map(|n| (n.node.clone(), n.addr.clone()))
+            .collect();
+        self.table.set_owners(owners, addrs);
+        // This node counts as live from its first scan, before its heartbeat lands, and
+        // not at all once it is leaving (it would take back what it hands over).
+        let leaving = self.leaving.load(Ordering::Acquire);
         let mut candidates: Vec<&str> = nodes
             .iter()
-            .filter(|n| !n.draining)
+            .filter(|n| !(n.draining || (leaving && n.node == self.node)))
             .map(|n| n.node.as_ref())
             .collect();
-        if !candidates.contains(&self.node.as_ref()) {
+        if !leaving && !candidates.contains(&self.node.as_ref()) {
             candidates.push(&self.node);
         }
         let per_scan = |per_second: u32| {
@@ -124,6 +178,7 @@ impl Cluster {
         let held: HashSet<u16> = self.table.held().into_iter().map(|(s, _)| s).collect();
         let wanted: Vec<u16> = rows
             .iter()
+            .filter(|_| !leaving)
             .filter(|r| !held.contains(&r.shard) && (r.node.is_none() || r.lapsed_ms >= 0))
             .filter(|r| {
                 preferred(r.shard, candidates.iter().copied()) == Some(&*self.node)
@@ -159,6 +214,7 @@ impl Cluster {
                     tracing::info!(shards = acquired.len(), node = %self.name, "shards acquired");
                     metrics::counter!("identity_os_cluster_takeovers_total")
                         .increment(acquired.len() as u64);
+                    self.announce().await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "acquiring shards failed"),
@@ -173,26 +229,30 @@ impl Cluster {
         residents
             .passivate(shards.iter().map(|(s, _)| *s).collect())
             .await;
-        for (shard, epoch) in shards {
-            if let Err(e) = self.leases.release(shard, epoch).await {
-                tracing::warn!(shard, error = %e, "releasing a shard failed; it expires instead");
-            }
+        if let Err(e) = self.leases.release(&shards).await {
+            tracing::warn!(error = %e, "releasing shards failed; they expire instead");
+        }
+        self.announce().await;
+    }
+
+    async fn announce(&self) {
+        if let Err(e) = self.leases.announce().await {
+            tracing::warn!(error = %e, "announcing a change of shards failed");
         }
     }
 
     /// Leaves the cluster: draining (no node prefers this one), every shard handed
-    /// over, the node row removed. Called once the node serves no more requests.
+    /// over; the node's row goes when the coordinator stops. Called once the node
+    /// serves no more requests.
     pub async fn leave(&self, residents: &dyn Residents) {
         let started = Instant::now();
+        self.leaving.store(true, Ordering::Release);
         if let Err(e) = self.leases.set_draining().await {
             tracing::warn!(error = %e, "marking the node draining failed");
         }
         let held = self.table.held();
         let count = held.len();
         self.hand_over(held, residents).await;
-        if let Err(e) = self.leases.leave().await {
-            tracing::warn!(error = %e, "leaving the cluster failed");
-        }
         tracing::info!(
             node = display_name(&self.node),
             shards = count,

@@ -25,8 +25,13 @@ pub struct LeaseRow {
 #[derive(Debug, Clone)]
 pub struct NodeRow {
     pub node: Arc<str>,
+    pub addr: Arc<str>,
     pub draining: bool,
 }
+
+/// The channel acquisitions and releases are announced on: every node rescans at once
+/// instead of at its next poll.
+pub const CHANNEL: &str = "identity_os_shards";
 
 pub struct Leases {
     pool: PgPool,
@@ -95,17 +100,28 @@ impl Leases {
             .collect())
     }
 
-    /// Gives `shard` up (its actors already flushed and stopped): free at once for the
-    /// node that prefers it, for the others after their delay.
-    pub async fn release(&self, shard: u16, epoch: u64) -> Result<(), sqlx::Error> {
+    /// Gives `shards` up (their actors already flushed and stopped): free at once for
+    /// the node that prefers each, for the others after their delay.
+    pub async fn release(&self, shards: &[(u16, u64)]) -> Result<(), sqlx::Error> {
         let sql = format!(
-            "UPDATE shard_lease SET node_id = NULL, lease_until = {NOW}
-             WHERE shard_id = $2 AND node_id = $1 AND epoch = $3"
+            "UPDATE shard_lease l SET node_id = NULL, lease_until = {NOW}
+             FROM UNNEST($2::INT[], $3::BIGINT[]) AS h(s, e)
+             WHERE l.shard_id = h.s AND l.epoch = h.e AND l.node_id = $1"
         );
         sqlx::query(&sql)
             .bind(self.node.as_ref())
-            .bind(i32::from(shard))
-            .bind(epoch_value(epoch))
+            .bind(
+                shards
+                    .iter()
+                    .map(|(s, _)| i32::from(*s))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                shards
+                    .iter()
+                    .map(|(_, e)| epoch_value(*e))
+                    .collect::<Vec<_>>(),
+            )
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -131,19 +147,47 @@ impl Leases {
 
     /// The nodes whose heartbeat is younger than one lease.
     pub async fn live_nodes(&self) -> Result<Vec<NodeRow>, sqlx::Error> {
-        let sql =
-            format!("SELECT node_id, draining FROM cluster_node WHERE heartbeat_at > {NOW} - $1");
-        let rows: Vec<(String, bool)> = sqlx::query_as(&sql)
+        let sql = format!(
+            "SELECT node_id, addr, draining FROM cluster_node WHERE heartbeat_at > {NOW} - $1"
+        );
+        let rows: Vec<(String, String, bool)> = sqlx::query_as(&sql)
             .bind(self.lease_us)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(node, draining)| NodeRow {
+            .map(|(node, addr, draining)| NodeRow {
                 node: Arc::from(node),
+                addr: Arc::from(addr),
                 draining,
             })
             .collect())
+    }
+
+    /// The node holding `shard`'s running lease now, with its address.
+    pub async fn owner(&self, shard: u16) -> Result<Option<(Arc<str>, Arc<str>)>, sqlx::Error> {
+        let sql = format!(
+            "SELECT l.node_id, n.addr FROM shard_lease l JOIN cluster_node n USING (node_id)
+             WHERE l.shard_id = $1 AND l.lease_until > {NOW}"
+        );
+        let row: Option<(String, String)> = sqlx::query_as(&sql)
+            .bind(i32::from(shard))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(node, addr)| (Arc::from(node), Arc::from(addr))))
+    }
+
+    /// Tells every node that shards changed hands.
+    pub async fn announce(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Marks this node draining (no node prefers it any more), or removes it once it

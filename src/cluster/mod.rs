@@ -17,6 +17,7 @@ mod table;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -31,12 +32,19 @@ pub use shard::{SHARDS, shard_of};
 use leases::Leases;
 use table::ShardTable;
 
-/// Why this node cannot serve an instance now.
+/// Why this node cannot serve an instance now, and who can.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Misrouted {
     pub shard: u16,
-    /// The node the lease table last named for the shard, if any.
-    pub owner: Option<Arc<str>>,
+    /// The node the lease table last named for the shard, if another live one.
+    pub owner: Option<Owner>,
+}
+
+/// A node serving a shard: its name and where it is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub name: Arc<str>,
+    pub addr: Arc<str>,
 }
 
 /// What the cluster does to the instance actors of shards it stops serving.
@@ -69,6 +77,8 @@ pub struct Cluster {
     table: ShardTable,
     leases: Leases,
     timing: Timing,
+    /// Set by [`Cluster::leave`]: the node acquires nothing more.
+    leaving: AtomicBool,
 }
 
 impl Cluster {
@@ -81,8 +91,9 @@ impl Cluster {
     ) -> Result<Arc<Cluster>, sqlx::Error> {
         // Its own small pool: request traffic must never starve a lease renewal.
         let options: PgConnectOptions = url.parse()?;
+        // Three: renewals, scans, and the subscription to shard changes.
         let pool = PgPoolOptions::new()
-            .max_connections(2)
+            .max_connections(3)
             .acquire_timeout(Duration::from_millis(config.renew_interval_ms))
             .connect_with(options)
             .await?;
@@ -94,6 +105,7 @@ impl Cluster {
             leases: Leases::new(pool, node.clone(), addr, lease),
             node,
             table: ShardTable::default(),
+            leaving: AtomicBool::new(false),
             timing: Timing {
                 renew_interval: Duration::from_millis(config.renew_interval_ms),
                 validity: Duration::from_millis(config.validity_ms),
@@ -127,10 +139,36 @@ impl Cluster {
                 owner: self
                     .table
                     .owner(shard)
-                    .filter(|o| **o != *self.node)
-                    .map(|o| Arc::from(display_name(&o))),
+                    .and_then(|node| self.owner_at(&node)),
             }),
         }
+    }
+
+    /// The owner of `shard` as the lease table says now (after a 421: this node's view
+    /// was stale), recorded for the next requests.
+    pub async fn current_owner(&self, shard: u16) -> Option<Owner> {
+        match self.leases.owner(shard).await {
+            Ok(Some((node, addr))) => {
+                self.table.set_owner(shard, node.clone(), addr);
+                self.owner_at(&node)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(shard, error = %e, "reading a shard's owner failed");
+                None
+            }
+        }
+    }
+
+    /// `node` as an owner to forward to: another live node.
+    fn owner_at(&self, node: &str) -> Option<Owner> {
+        if *node == *self.node {
+            return None;
+        }
+        Some(Owner {
+            name: Arc::from(display_name(node)),
+            addr: self.table.addr(node)?,
+        })
     }
 
     /// True while the lease `fence` was made under may still be served: checked again

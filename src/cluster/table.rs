@@ -8,6 +8,7 @@
 //! node cut off from the database, paused or slow stops serving before another node can
 //! take the shard over.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct ShardTable {
     /// The node id the lease table names for each shard (held or not), for the
     /// owner hint of a misrouted request and for forwarding.
     owners: RwLock<Vec<Option<Arc<str>>>>,
+    /// Where each live node is reached.
+    addrs: RwLock<HashMap<Arc<str>, Arc<str>>>,
 }
 
 impl Default for ShardTable {
@@ -38,6 +41,7 @@ impl Default for ShardTable {
             base: Instant::now(),
             held: (0..SHARDS).map(|_| Held::default()).collect(),
             owners: RwLock::new(vec![None; usize::from(SHARDS)]),
+            addrs: RwLock::new(HashMap::new()),
         }
     }
 }
@@ -108,10 +112,30 @@ impl ShardTable {
             .collect()
     }
 
-    pub fn set_owners(&self, owners: Vec<Option<Arc<str>>>) {
+    pub fn set_owners(&self, owners: Vec<Option<Arc<str>>>, addrs: HashMap<Arc<str>, Arc<str>>) {
         if let Ok(mut current) = self.owners.write() {
             *current = owners;
         }
+        if let Ok(mut current) = self.addrs.write() {
+            *current = addrs;
+        }
+    }
+
+    /// Records what the lease table says of one shard now.
+    pub fn set_owner(&self, shard: u16, node: Arc<str>, addr: Arc<str>) {
+        if let Ok(mut owners) = self.owners.write()
+            && let Some(slot) = owners.get_mut(usize::from(shard))
+        {
+            *slot = Some(node.clone());
+        }
+        if let Ok(mut addrs) = self.addrs.write() {
+            addrs.insert(node, addr);
+        }
+    }
+
+    /// Where `node` is reached, if it is live.
+    pub fn addr(&self, node: &str) -> Option<Arc<str>> {
+        self.addrs.read().ok().and_then(|a| a.get(node).cloned())
     }
 
     /// The node the lease table last named for `shard`.

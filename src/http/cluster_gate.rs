@@ -1,19 +1,23 @@
 //! Cluster mode on the request path (`docs/cluster.md`): a request for an instance is
-//! served only by the node that serves the instance's shard, and only while it does.
+//! served by the node that serves the instance's shard, and only while it does.
 //!
 //! Before the handler: the instance id in the path (`/v1/instances/{id}…`,
-//! `/sdk/v1/instances/{id}…`) names the shard; a node that does not serve it answers
-//! 503 with `Retry-After` and the owner it knows (`X-Owner-Node`). After the handler:
-//! the answer goes out only if the lease it was made under is still valid (a handler
-//! that found its instance elsewhere, such as creation, leaves its fence in the
-//! response's extensions); else 503, as the client cannot know what happened. Every
-//! answer names the node (`X-Served-By`) and, for an instance, the shard's epoch
-//! (`X-Shard-Epoch`). Without cluster settings this layer is not installed at all.
+//! `/sdk/v1/instances/{id}…`) names the shard. A node that does not serve it forwards
+//! the request once to the owner it knows (`forward.rs`); a request that was already
+//! forwarded is answered 421 with the owner this node knows instead, and the forwarder,
+//! told so, reads the owner from the lease table and tries once more, then answers 503
+//! with `Retry-After`. After the handler: the answer goes out only if the lease it was
+//! made under is still valid (a handler that placed its instance itself, such as
+//! creation, leaves its fence in the response's extensions); else 503, as the client
+//! cannot know what happened. Every answer names the node that served it
+//! (`X-Served-By`) and, for an instance, the shard's epoch (`X-Shard-Epoch`); a
+//! forwarded answer keeps the owner's. Without cluster settings this layer is not
+//! installed at all.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -22,38 +26,95 @@ use crate::ids::InstanceId;
 use crate::store::Fence;
 
 use super::error::ApiError;
+use super::forward::{ForwardError, Forwarder, HOP};
 
 pub const SERVED_BY: &str = "x-served-by";
 pub const SHARD_EPOCH: &str = "x-shard-epoch";
 pub const OWNER_NODE: &str = "x-owner-node";
 
-pub async fn gate(State(cluster): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
+/// What the gate needs: the membership, the pool to the other nodes, and the body
+/// limit a forwarded body is read under.
+pub struct Gate {
+    pub cluster: Arc<Cluster>,
+    pub forwarder: Forwarder,
+    pub max_body: usize,
+}
+
+pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
+    let cluster = &gate.cluster;
     let routed = match instance_in_path(req.uri().path()).map(InstanceId::parse) {
         // A malformed id is the handler's to refuse (404).
         Some(Ok(id)) => match cluster.fence(&id) {
             Ok(fence) => Some(fence),
-            Err(misrouted) => return with_node(misrouted_answer(&misrouted), &cluster),
+            Err(misrouted) if req.headers().contains_key(HOP) => {
+                metrics::counter!("identity_os_cluster_misdirected_total").increment(1);
+                return with_node(refusal(&misrouted, true), cluster);
+            }
+            Err(misrouted) => return gate.forward(misrouted, req).await,
         },
         _ => None,
     };
     let mut response = next.run(req).await;
     let fence = routed.or_else(|| response.extensions().get::<Fence>().cloned());
     if let Some(fence) = fence {
-        if !cluster.still_serving(&fence) {
-            metrics::counter!("identity_os_cluster_lapsed_answers_total").increment(1);
-            response = ApiError::unavailable(
-                "this node stopped serving the instance's shard while answering; the \
-                 outcome is unknown: retry (a retried request carrying the same data is \
-                 answered by the new owner)",
-            )
-            .into_response();
-        } else {
+        if cluster.still_serving(&fence) {
             response
                 .headers_mut()
                 .insert(SHARD_EPOCH, HeaderValue::from(fence.epoch));
+        } else {
+            metrics::counter!("identity_os_cluster_lapsed_answers_total").increment(1);
+            response = ApiError::unavailable(
+                "this node stopped serving the instance's shard while answering; the \
+                 outcome is unknown: retry",
+            )
+            .into_response();
         }
     }
-    with_node(response, &cluster)
+    with_node(response, cluster)
+}
+
+impl Gate {
+    /// Sends the request to the shard's owner, once more after a 421 with the owner
+    /// read from the lease table; 503 when there is none to send it to.
+    async fn forward(&self, misrouted: Misrouted, req: Request) -> Response {
+        let (parts, body) = req.into_parts();
+        let body = match axum::body::to_bytes(body, self.max_body).await {
+            Ok(body) => body,
+            Err(_) => {
+                let refused = ApiError::payload_too_large(self.max_body).into_response();
+                return with_node(refused, &self.cluster);
+            }
+        };
+        let mut owner = misrouted.owner.clone();
+        for attempt in 0..2 {
+            let Some(target) = owner.take() else { break };
+            match self
+                .forwarder
+                .send(&target.addr, &parts, body.clone())
+                .await
+            {
+                Ok(answer) if answer.status() == StatusCode::MISDIRECTED_REQUEST => {
+                    tracing::debug!(shard = misrouted.shard, owner = %target.name, "owner moved");
+                }
+                Ok(answer) => {
+                    metrics::counter!("identity_os_cluster_forwards_total").increment(1);
+                    return answer;
+                }
+                Err(ForwardError::Unreachable(addr)) => {
+                    tracing::warn!(shard = misrouted.shard, %addr, "the owner is unreachable");
+                }
+                // The request may have been served: not sent again.
+                Err(e @ ForwardError::NoAnswer(..)) => {
+                    tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
+                    break;
+                }
+            }
+            if attempt == 0 {
+                owner = self.cluster.current_owner(misrouted.shard).await;
+            }
+        }
+        with_node(refusal(&misrouted, false), &self.cluster)
+    }
 }
 
 fn with_node(mut response: Response, cluster: &Cluster) -> Response {
@@ -63,21 +124,24 @@ fn with_node(mut response: Response, cluster: &Cluster) -> Response {
     response
 }
 
-fn misrouted_answer(misrouted: &Misrouted) -> Response {
-    let owner = misrouted.owner.as_deref().unwrap_or("none yet");
-    let mut response = ApiError::unavailable(format!(
-        "this node does not serve the instance's shard {} (owner: {owner}); retry shortly",
+/// 421 to a forwarding node (which then asks the lease table), 503 to a client; both
+/// name the owner this node knows.
+fn refusal(misrouted: &Misrouted, forwarded: bool) -> Response {
+    let owner = misrouted.owner.as_ref().map(|o| o.name.clone());
+    let named = owner.as_deref().unwrap_or("none known");
+    let message = format!(
+        "this node does not serve the instance's shard {} (owner: {named})",
         misrouted.shard
-    ))
-    .into_response();
-    if let Some(owner) = misrouted
-        .owner
-        .as_deref()
-        .and_then(|o| HeaderValue::from_str(o).ok())
-    {
+    );
+    let mut response = if forwarded {
+        ApiError::misdirected(message).into_response()
+    } else {
+        metrics::counter!("identity_os_cluster_unroutable_total").increment(1);
+        ApiError::unavailable(format!("{message}; retry shortly")).into_response()
+    };
+    if let Some(owner) = owner.as_deref().and_then(|o| HeaderValue::from_str(o).ok()) {
         response.headers_mut().insert(OWNER_NODE, owner);
     }
-    metrics::counter!("identity_os_cluster_misrouted_total").increment(1);
     response
 }
 

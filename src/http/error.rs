@@ -32,6 +32,7 @@ pub enum ErrorCode {
     QuotaExceeded,
     InternalError,
     Unavailable,
+    Misdirected,
 }
 
 /// A failed request, as the client will see it.
@@ -224,6 +225,16 @@ impl ApiError {
         );
         e.retry_after = Some(1);
         e
+    }
+
+    /// 421 (cluster mode): a forwarded request reached a node that does not serve its
+    /// instance's shard; the forwarding node asks the lease table and tries once more.
+    pub fn misdirected(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            ErrorCode::Misdirected,
+            message,
+        )
     }
 
     /// 500: a bug. The message never carries internals; they go to the log.

@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 mod fallback;
+mod forward;
 pub mod json;
 mod observe;
 pub mod openapi;
@@ -132,8 +133,17 @@ pub fn router(
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     if let Some(cluster) = &state.cluster {
+        let gate = cluster_gate::Gate {
+            cluster: cluster.clone(),
+            // An owner that has not answered within a lease is paused or gone: its
+            // shard is about to move, and the client had better retry.
+            forwarder: forward::Forwarder::new(std::time::Duration::from_millis(
+                state.config.cluster.lease_ms,
+            )),
+            max_body,
+        };
         app = app.layer(axum::middleware::from_fn_with_state(
-            cluster.clone(),
+            Arc::new(gate),
             cluster_gate::gate,
         ));
     }

@@ -35,16 +35,17 @@ pub fn document(doc: &mut Value) -> Result<(), String> {
         .get_mut("paths")
         .and_then(Value::as_object_mut)
         .ok_or("no paths")?;
-    for (_, item) in paths
+    for (path, item) in paths
         .iter_mut()
         .filter(|(path, _)| path.starts_with("/v1/"))
     {
+        let of_an_instance = path.starts_with("/v1/instances/{");
         let operations = item
             .as_object_mut()
             .into_iter()
             .flat_map(|ops| ops.iter_mut());
         for (method, operation) in operations {
-            list_refusals(method, operation);
+            list_refusals(method, operation, of_an_instance);
             let responses = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut);
@@ -71,7 +72,7 @@ pub fn document(doc: &mut Value) -> Result<(), String> {
 }
 
 /// Adds each 4xx `operation` can answer, as its `4XX` range documents them.
-fn list_refusals(method: &str, operation: &mut Value) {
+fn list_refusals(method: &str, operation: &mut Value, of_an_instance: bool) {
     let has_body = operation.get("requestBody").is_some();
     let Some(responses) = operation
         .get_mut("responses")
@@ -107,6 +108,13 @@ fn list_refusals(method: &str, operation: &mut Value) {
     }
     if method != "get" {
         statuses.push(("409", "State mismatch: `details.reason` says which"));
+    }
+    if of_an_instance {
+        statuses.push((
+            "421",
+            "Cluster mode, between nodes: a request forwarded (`X-Identity-OS-Hop`) to a \
+             node that does not serve the instance's shard",
+        ));
     }
     for (status, description) in statuses {
         let mut response = range.clone();

@@ -18,7 +18,7 @@ mod support;
 pub use cluster::{
     a_killed_nodes_instances_are_served_again_with_their_history,
     a_paused_node_neither_answers_nor_writes_when_it_resumes, a_stopped_node_hands_its_shards_over,
-    each_node_serves_only_the_shards_it_holds,
+    any_node_answers_for_any_instance_through_its_owner,
 };
 pub use durability::{
     nothing_acknowledged_is_lost_when_the_server_is_killed,
