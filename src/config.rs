@@ -117,6 +117,8 @@ pub struct ClusterConfig {
     pub takeover_delay_ms: u64,
     pub acquire_per_second: u32,
     pub release_per_second: u32,
+    pub haproxy_admin: String,
+    pub haproxy_map: String,
 }
 
 impl ClusterConfig {

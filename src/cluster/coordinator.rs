@@ -11,6 +11,8 @@
 //!   `release_per_second`: served no more, its actors passivated (snapshots written
 //!   under the still-valid lease), then released, so the preferred node takes it on its
 //!   next scan.
+//! - With HAProxy in front (`haproxy.rs`): acquired shards are pointed at this node in
+//!   HAProxy's map at once, and all held ones every ten renewals.
 //! - On shutdown ([`Cluster::leave`], while renewals go on): marked draining, every held
 //!   shard handed over the same way; then the loop stops and removes the node's row.
 
@@ -49,6 +51,9 @@ pub async fn run(cluster: Arc<Cluster>, residents: Arc<dyn Residents>, stop: Shu
             _ = renew.tick() => {
                 cluster.renew(residents.as_ref()).await;
                 housekeeping = housekeeping.wrapping_add(1);
+                if housekeeping.is_multiple_of(10) {
+                    cluster.point_haproxy_here(None).await;
+                }
                 if housekeeping.is_multiple_of(600) && let Err(e) = cluster.leases.forget_dead().await {
                     tracing::warn!(error = %e, "forgetting dead cluster nodes failed");
                 }
@@ -215,6 +220,8 @@ impl Cluster {
                     metrics::counter!("identity_os_cluster_takeovers_total")
                         .increment(acquired.len() as u64);
                     self.announce().await;
+                    let shards: Vec<u16> = acquired.iter().map(|(s, _)| *s).collect();
+                    self.point_haproxy_here(Some(&shards)).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "acquiring shards failed"),
@@ -233,6 +240,18 @@ impl Cluster {
             tracing::warn!(error = %e, "releasing shards failed; they expire instead");
         }
         self.announce().await;
+    }
+
+    /// Points HAProxy's map at this node for `shards`, or for all it holds.
+    async fn point_haproxy_here(&self, shards: Option<&[u16]>) {
+        let Some(map) = &self.haproxy else { return };
+        match shards {
+            Some(shards) => map.point_here(shards).await,
+            None => {
+                let held: Vec<u16> = self.table.held().into_iter().map(|(s, _)| s).collect();
+                map.point_here(&held).await;
+            }
+        }
     }
 
     async fn announce(&self) {

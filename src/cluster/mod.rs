@@ -9,6 +9,7 @@
 //! writes nothing more of it even if it has not noticed yet.
 
 mod coordinator;
+mod haproxy;
 mod leases;
 mod residents;
 mod shard;
@@ -79,6 +80,8 @@ pub struct Cluster {
     timing: Timing,
     /// Set by [`Cluster::leave`]: the node acquires nothing more.
     leaving: AtomicBool,
+    /// HAProxy's shard map, when the node has one to keep.
+    haproxy: Option<haproxy::MapWriter>,
 }
 
 impl Cluster {
@@ -106,6 +109,13 @@ impl Cluster {
             node,
             table: ShardTable::default(),
             leaving: AtomicBool::new(false),
+            haproxy: (!config.haproxy_admin.is_empty()).then(|| {
+                haproxy::MapWriter::new(
+                    config.haproxy_admin.clone(),
+                    config.haproxy_map.clone(),
+                    config.node_id.clone(),
+                )
+            }),
             timing: Timing {
                 renew_interval: Duration::from_millis(config.renew_interval_ms),
                 validity: Duration::from_millis(config.validity_ms),

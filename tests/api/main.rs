@@ -50,6 +50,11 @@ mod cluster {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
+        super::cases::three_nodes_behind_haproxy_route_each_instance_to_its_owner().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_a_stopped_node_hands_its_shards_over() {
         super::cases::a_stopped_node_hands_its_shards_over().await;
     }

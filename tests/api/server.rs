@@ -132,6 +132,18 @@ impl TestServer {
         }
     }
 
+    /// Requests through another process in front of the servers (HAProxy), which is
+    /// stopped when this is dropped.
+    pub fn adopt(child: Child, base: String) -> TestServer {
+        TestServer {
+            child,
+            base,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            cleanup: Cleanup::Borrowed,
+            env: Vec::new(),
+        }
+    }
+
     /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the server process.
     pub fn signal(&self, signal: &str) {
         if let Some(pid) = self.child.id() {

@@ -241,3 +241,126 @@ pub async fn a_stopped_node_hands_its_shards_over() {
     n2.terminate().await;
     n1.terminate().await;
 }
+
+/// HAProxy from Debian's packages with the shipped configuration, in front of nodes
+/// n1–n3 at `nodes`, on loopback ports of its own: requests to the returned server go
+/// through it (dropping it stops HAProxy); the second value is its runtime API.
+fn haproxy(nodes: &[String; 3]) -> (TestServer, String) {
+    let (front, admin) = (free_addr(), free_addr());
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/haproxy/haproxy.cfg");
+    let child = tokio::process::Command::new("haproxy")
+        .arg("-f")
+        .arg(&config)
+        .env("IDOS_HAPROXY_BIND", &front)
+        .env("IDOS_HAPROXY_ADMIN", &admin)
+        .env("IDOS_N1", &nodes[0])
+        .env("IDOS_N2", &nodes[1])
+        .env("IDOS_N3", &nodes[2])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("haproxy: {e} (.ci/run installs it from Debian's packages)"));
+    (TestServer::adopt(child, format!("http://{front}")), admin)
+}
+
+fn refs(settings: &[(String, String)]) -> Vec<(&str, &str)> {
+    settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// A loopback address with a port nothing listens on now.
+fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("bind a free port: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("its address: {e}"));
+    addr.to_string()
+}
+
+/// Requests this node forwarded to an owner, from its `/metrics`.
+async fn forwards(node: &TestServer) -> u64 {
+    let r = node.call(Method::GET, "/metrics", None, None).await;
+    r.body
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("identity_os_cluster_forwards_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+/// Three nodes behind HAProxy with the shipped configuration: each instance's requests
+/// reach its owner directly (no node forwards), other routes are spread, and a killed
+/// node's instances come back through HAProxy with their history.
+pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
+    let nodes = [free_addr(), free_addr(), free_addr()];
+    let (front, admin) = haproxy(&nodes);
+    let node = |name: &'static str, addr: &str| -> Vec<(String, String)> {
+        let mut s: Vec<(String, String)> = settings(name)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        s.push(("IDENTITY_OS_BIND".into(), addr.to_owned()));
+        s.push(("IDENTITY_OS_CLUSTER__HAPROXY_ADMIN".into(), admin.clone()));
+        s
+    };
+    let (s1, s2, s3) = (
+        node("n1", &nodes[0]),
+        node("n2", &nodes[1]),
+        node("n3", &nodes[2]),
+    );
+    let n1 = TestServer::start(Db::Postgres, &refs(&s1)).await;
+    let n2 = n1.start_beside(&refs(&s2)).await;
+    let n3 = n1.start_beside(&refs(&s3)).await;
+    created_on(&n3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let r = until(&front, |f| f.post("/v1/instances", r#"{"name":"behind"}"#)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(data(&r)["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let all = [&n1, &n2, &n3];
+    let mut before = 0;
+    for n in all {
+        before += forwards(n).await;
+    }
+    let mut owners = std::collections::BTreeSet::new();
+    for id in &ids {
+        for mode in ["ORDER", "IDENTITY"] {
+            let r = process(&front, id, mode).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            owners.insert(header(&r, "x-served-by"));
+        }
+    }
+    let mut after = 0;
+    for n in all {
+        after += forwards(n).await;
+    }
+    assert_eq!(
+        after - before,
+        0,
+        "HAProxy sent requests to nodes that had to forward"
+    );
+    assert!(owners.len() > 1, "all instances on one node: {owners:?}");
+
+    // A killed node: its instances come back through HAProxy, history intact.
+    n2.signal("KILL");
+    for id in &ids {
+        let r = until(&front, |f| process(f, id, "CONNECTION")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_ne!(header(&r, "x-served-by"), "n2");
+        let modes: Vec<String> = history(&front, id).await.into_iter().map(|e| e.1).collect();
+        assert_eq!(modes, ["ORDER", "IDENTITY", "CONNECTION"]);
+    }
+    drop(n2);
+    n3.terminate().await;
+    n1.terminate().await;
+}
