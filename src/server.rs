@@ -11,7 +11,7 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
 
 use crate::api_key;
-use crate::cluster::{Cluster, Residents};
+use crate::cluster::{Budgets, Cluster, Residents};
 use crate::config::Config;
 use crate::http::auth::Authenticator;
 use crate::http::quota::Quotas;
@@ -102,11 +102,18 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let config = Arc::new(config);
     let shutdown = Shutdown::default();
     let auth = Arc::new(Authenticator::new(store.clone()));
+    // Cluster mode: rate limits and quotas shared by every node.
+    let budgets = match (store.backend(), &cluster) {
+        (crate::store::Backend::Postgres(pool), Some(_)) => {
+            Some(Arc::new(Budgets::new(pool.clone())))
+        }
+        _ => None,
+    };
     tokio::spawn(auth.clone().listen(shutdown.clone()));
     let state = AppState::new(Services {
         auth,
-        rate_limits: Arc::new(RateLimits::new(&config.plans)),
-        quotas: Arc::new(Quotas::new(store.clone(), &config.plans)),
+        rate_limits: Arc::new(RateLimits::new(&config.plans, budgets.clone())),
+        quotas: Arc::new(Quotas::new(store.clone(), &config.plans, budgets.clone())),
         store: store.clone(),
         metrics,
         shutdown: shutdown.clone(),
@@ -165,6 +172,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         leases_stop.begin();
         if let Some(coordinator) = coordinator {
             let _ = coordinator.await;
+        }
+        if let Some(budgets) = &budgets {
+            budgets.return_unused().await;
         }
     }
     // Every resident instance writes its snapshot before the store closes.
@@ -241,7 +251,7 @@ fn spawn_housekeeping(state: &AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
-                _ = tick.tick() => limits.forget_idle(),
+                _ = tick.tick() => limits.forget_idle().await,
                 _ = shutdown.wait() => break,
             }
         }

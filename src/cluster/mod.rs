@@ -8,6 +8,7 @@
 //! instance carries the lease's epoch (`store/fence.rs`), so a node that lost a shard
 //! writes nothing more of it even if it has not noticed yet.
 
+mod budget;
 mod coordinator;
 mod haproxy;
 mod leases;
@@ -27,6 +28,7 @@ use crate::config::ClusterConfig;
 use crate::ids::InstanceId;
 use crate::store::Fence;
 
+pub use budget::{Budgets, Kind, Left};
 pub use coordinator::run;
 pub use shard::{SHARDS, shard_of};
 

@@ -192,7 +192,7 @@ where
         Ok(account) => account,
         Err(e) => return e.into_response(),
     };
-    let admitted = state.rate_limits.check(&account);
+    let admitted = state.rate_limits.check(&account).await;
     req.extensions_mut().insert(account);
     let (mut response, status) = match admitted {
         Ok(status) => (answer(req).await, status),

@@ -2,7 +2,8 @@
 //! served by the node that serves the instance's shard, and only while it does.
 //!
 //! Before the handler: the instance id in the path (`/v1/instances/{id}…`,
-//! `/sdk/v1/instances/{id}…`) names the shard. A node that does not serve it forwards
+//! `/sdk/v1/instances/{id}…`), or in the body of a test submission (`instance_id`),
+//! names the shard. A node that does not serve it forwards
 //! the request once to the owner it knows (`forward.rs`); a request that was already
 //! forwarded is answered 421 with the owner this node knows instead, and the forwarder,
 //! told so, reads the owner from the lease table and tries once more, then answers 503
@@ -16,6 +17,7 @@
 
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -26,6 +28,7 @@ use crate::ids::InstanceId;
 use crate::store::Fence;
 
 use super::error::ApiError;
+use super::extract::BodyRules;
 use super::forward::{ForwardError, Forwarder, HOP};
 
 pub const SERVED_BY: &str = "x-served-by";
@@ -37,14 +40,27 @@ pub const OWNER_NODE: &str = "x-owner-node";
 pub struct Gate {
     pub cluster: Arc<Cluster>,
     pub forwarder: Forwarder,
-    pub max_body: usize,
+    /// A body read here (to forward it, or to find a submission's instance) obeys the
+    /// limits the handlers' extractors apply: 413 past the size, 408 past the time.
+    pub body: BodyRules,
 }
 
 pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let cluster = &gate.cluster;
-    let routed = match instance_in_path(req.uri().path()).map(InstanceId::parse) {
+    let (req, id) = match instance_in_path(req.uri().path()) {
+        Some(id) => {
+            let id = InstanceId::parse(id);
+            (req, id.ok())
+        }
+        None if is_submission(&req) => match gate.submitted_instance(req).await {
+            Ok(found) => found,
+            Err(refused) => return with_node(refused, cluster),
+        },
+        None => (req, None),
+    };
+    let routed = match id {
         // A malformed id is the handler's to refuse (404).
-        Some(Ok(id)) => match cluster.fence(&id) {
+        Some(id) => match cluster.fence(&id) {
             Ok(fence) => Some(fence),
             Err(misrouted) if req.headers().contains_key(HOP) => {
                 metrics::counter!("identity_os_cluster_misdirected_total").increment(1);
@@ -74,16 +90,46 @@ pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Re
 }
 
 impl Gate {
+    /// A test submission names its instance in the body (`instance_id`): read it (the
+    /// body stays whole for the handler or the owner). Unreadable bodies are the
+    /// handler's to refuse.
+    async fn submitted_instance(
+        &self,
+        req: Request,
+    ) -> Result<(Request, Option<InstanceId>), Response> {
+        #[derive(serde::Deserialize)]
+        struct Submission {
+            instance_id: Option<String>,
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = self.read(body).await?;
+        let id = serde_json::from_slice::<Submission>(&bytes)
+            .ok()
+            .and_then(|s| s.instance_id)
+            .and_then(|id| InstanceId::parse(&id).ok());
+        Ok((Request::from_parts(parts, Body::from(bytes)), id))
+    }
+
+    /// The whole body, within the size and time limits.
+    async fn read(&self, body: Body) -> Result<Bytes, Response> {
+        let max = self.body.max_bytes;
+        match tokio::time::timeout(self.body.timeout, axum::body::to_bytes(body, max)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(_)) => Err(ApiError::payload_too_large(max).into_response()),
+            Err(_) => {
+                let ms = u64::try_from(self.body.timeout.as_millis()).unwrap_or(u64::MAX);
+                Err(ApiError::body_timeout(ms).into_response())
+            }
+        }
+    }
+
     /// Sends the request to the shard's owner, once more after a 421 with the owner
     /// read from the lease table; 503 when there is none to send it to.
     async fn forward(&self, misrouted: Misrouted, req: Request) -> Response {
         let (parts, body) = req.into_parts();
-        let body = match axum::body::to_bytes(body, self.max_body).await {
+        let body = match self.read(body).await {
             Ok(body) => body,
-            Err(_) => {
-                let refused = ApiError::payload_too_large(self.max_body).into_response();
-                return with_node(refused, &self.cluster);
-            }
+            Err(refused) => return with_node(refused, &self.cluster),
         };
         let mut owner = misrouted.owner.clone();
         for attempt in 0..2 {
@@ -143,6 +189,13 @@ fn refusal(misrouted: &Misrouted, forwarded: bool) -> Response {
         response.headers_mut().insert(OWNER_NODE, owner);
     }
     response
+}
+
+/// `POST /v1/test/submit` or `/sdk/v1/test/submit`, which may apply a test to an
+/// existing instance.
+fn is_submission(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST
+        && matches!(req.uri().path(), "/v1/test/submit" | "/sdk/v1/test/submit")
 }
 
 /// The `{id}` of `/v1/instances/{id}…` or `/sdk/v1/instances/{id}…`.

@@ -140,7 +140,7 @@ pub fn router(
             forwarder: forward::Forwarder::new(std::time::Duration::from_millis(
                 state.config.cluster.lease_ms,
             )),
-            max_body,
+            body: body_rules,
         };
         app = app.layer(axum::middleware::from_fn_with_state(
             Arc::new(gate),

@@ -8,12 +8,14 @@
 //! cannot overshoot the quota together.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use dashmap::DashMap;
 
+use crate::cluster::{Budgets, Kind};
 use crate::config::PlanConfig;
 use crate::ids::AccountId;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::timestamp::Timestamp;
 
 use super::auth::Account;
@@ -24,6 +26,9 @@ pub struct Quotas {
     limits: BTreeMap<String, u64>,
     /// Account → (month, cycles billed or reserved).
     used: DashMap<AccountId, (String, u64)>,
+    /// Cluster mode: the quota is shared by every node (`cluster/budget.rs`) instead of
+    /// counted here.
+    shared: Option<Arc<Budgets>>,
 }
 
 /// An account's monthly quota now.
@@ -42,7 +47,11 @@ pub struct Reservation {
 }
 
 impl Quotas {
-    pub fn new(store: Store, plans: &BTreeMap<String, PlanConfig>) -> Quotas {
+    pub fn new(
+        store: Store,
+        plans: &BTreeMap<String, PlanConfig>,
+        shared: Option<Arc<Budgets>>,
+    ) -> Quotas {
         Quotas {
             store,
             limits: plans
@@ -50,6 +59,7 @@ impl Quotas {
                 .filter_map(|(name, plan)| Some((name.clone(), plan.monthly_cycles?)))
                 .collect(),
             used: DashMap::new(),
+            shared,
         }
     }
 
@@ -65,6 +75,20 @@ impl Quotas {
             return Ok(None);
         };
         let month = now.month();
+        if let Some(shared) = &self.shared {
+            let taken = shared
+                .take(&account.id, Kind::Cycles, &month, limit, cycles)
+                .await
+                .map_err(StoreError::from)?;
+            if taken.is_none() {
+                return Err(ApiError::quota_exceeded(now.secs_until_next_month()));
+            }
+            return Ok(Some(Reservation {
+                account: account.id.clone(),
+                month,
+                cycles,
+            }));
+        }
         self.seed(account, &month).await?;
         let mut entry = self
             .used
@@ -92,6 +116,12 @@ impl Quotas {
             return Ok(None);
         };
         let month = now.month();
+        if let Some(shared) = &self.shared {
+            return Ok(Some(Standing {
+                limit,
+                remaining: shared.left(&account.id, Kind::Cycles, &month, limit),
+            }));
+        }
         self.seed(account, &month).await?;
         let used = self
             .used
@@ -125,6 +155,16 @@ impl Quotas {
 
     /// Gives back `unused` cycles of a reservation.
     pub fn release(&self, reservation: Reservation, unused: u64) {
+        if let Some(shared) = &self.shared {
+            let unused = unused.min(reservation.cycles);
+            shared.give_back(
+                &reservation.account,
+                Kind::Cycles,
+                &reservation.month,
+                unused,
+            );
+            return;
+        }
         if let Some(mut entry) = self.used.get_mut(&reservation.account)
             && entry.0 == reservation.month
         {

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -19,8 +20,11 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::cluster::{Budgets, Kind, Left};
 use crate::config::PlanConfig;
 use crate::ids::AccountId;
+use crate::store::StoreError;
+use crate::timestamp::Timestamp;
 
 use super::auth::Account;
 use super::error::ApiError;
@@ -35,6 +39,9 @@ type KeyedLimiter = RateLimiter<
 pub struct RateLimits {
     plans: BTreeMap<String, (u32, KeyedLimiter)>,
     clock: DefaultClock,
+    /// Cluster mode: the limit is shared by every node, per calendar minute
+    /// (`cluster/budget.rs`), instead of this node's own buckets.
+    shared: Option<Arc<Budgets>>,
 }
 
 /// What the headers report after a request was admitted.
@@ -45,7 +52,7 @@ pub struct RateStatus {
 }
 
 impl RateLimits {
-    pub fn new(plans: &BTreeMap<String, PlanConfig>) -> RateLimits {
+    pub fn new(plans: &BTreeMap<String, PlanConfig>, shared: Option<Arc<Budgets>>) -> RateLimits {
         let plans = plans
             .iter()
             .filter_map(|(name, plan)| {
@@ -58,17 +65,21 @@ impl RateLimits {
         RateLimits {
             plans,
             clock: DefaultClock::default(),
+            shared,
         }
     }
 
     /// Admits one request of `account`, or answers 429 (with the headers' figures).
-    pub fn check(&self, account: &Account) -> Result<RateStatus, (ApiError, RateStatus)> {
+    pub async fn check(&self, account: &Account) -> Result<RateStatus, (ApiError, RateStatus)> {
         let Some((limit, limiter)) = self.plans.get(&*account.plan) else {
             return Ok(RateStatus {
                 limit: u32::MAX,
                 remaining: u32::MAX,
             });
         };
+        if let Some(shared) = &self.shared {
+            return check_shared(shared, account, *limit).await;
+        }
         match limiter.check_key(&account.id) {
             Ok(snapshot) => Ok(RateStatus {
                 limit: *limit,
@@ -88,12 +99,49 @@ impl RateLimits {
         }
     }
 
-    /// Forgets accounts whose bucket has refilled and returns the memory.
-    pub fn forget_idle(&self) {
+    /// Forgets accounts whose bucket has refilled and returns the memory (in cluster
+    /// mode: the budgets of past minutes).
+    pub async fn forget_idle(&self) {
         for (_, limiter) in self.plans.values() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        if let Some(shared) = &self.shared {
+            let minute = Timestamp::now().as_micros().div_euclid(60_000_000);
+            if let Err(e) = shared.forget_past(u64::try_from(minute).unwrap_or(0)).await {
+                tracing::warn!(error = %e, "forgetting past rate budgets failed");
+            }
+        }
+    }
+}
+
+/// Cluster mode: one request from the account's budget of the current minute, shared
+/// by every node; 429 until the next minute once it is spent.
+async fn check_shared(
+    shared: &Budgets,
+    account: &Account,
+    limit: u32,
+) -> Result<RateStatus, (ApiError, RateStatus)> {
+    let secs = Timestamp::now().as_micros().div_euclid(1_000_000);
+    let minute = secs.div_euclid(60).to_string();
+    let refused = RateStatus {
+        limit,
+        remaining: 0,
+    };
+    match shared
+        .take(&account.id, Kind::Requests, &minute, u64::from(limit), 1)
+        .await
+    {
+        Ok(Some(Left(left))) => Ok(RateStatus {
+            limit,
+            remaining: u32::try_from(left).unwrap_or(u32::MAX),
+        }),
+        Ok(None) => {
+            metrics::counter!("identity_os_rate_limited_total").increment(1);
+            let wait = u64::try_from(60 - secs.rem_euclid(60)).unwrap_or(60);
+            Err((ApiError::rate_limited(wait), refused))
+        }
+        Err(e) => Err((StoreError::from(e).into(), refused)),
     }
 }
 
@@ -130,16 +178,18 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn each_account_has_its_plans_budget() {
-        let limits = RateLimits::new(&plans());
+    #[tokio::test]
+    async fn each_account_has_its_plans_budget() {
+        let limits = RateLimits::new(&plans(), None);
         let (a, b) = (account("free"), account("free"));
-        let remaining: Vec<_> = (0..3)
-            .map(|_| limits.check(&a).map(|s| s.remaining))
-            .collect();
+        let mut remaining = Vec::new();
+        for _ in 0..3 {
+            remaining.push(limits.check(&a).await.map(|s| s.remaining));
+        }
         assert_eq!(remaining, [Ok(2), Ok(1), Ok(0)]);
         let refused = limits
             .check(&a)
+            .await
             .map(|_| ())
             .err()
             .map_or_else(ApiError::internal, |(e, _)| e);
@@ -148,20 +198,23 @@ mod tests {
             crate::http::error::ErrorCode::RateLimitExceeded
         );
         assert!(matches!(refused.retry_after, Some(1..=60)));
-        assert_eq!(limits.check(&b).map(|s| (s.limit, s.remaining)), Ok((3, 2)));
-        limits.forget_idle();
+        assert_eq!(
+            limits.check(&b).await.map(|s| (s.limit, s.remaining)),
+            Ok((3, 2))
+        );
+        limits.forget_idle().await;
         assert!(
-            limits.check(&a).is_err(),
+            limits.check(&a).await.is_err(),
             "forgetting must not reset a drained bucket"
         );
     }
 
-    #[test]
-    fn unlimited_plans_are_never_limited() {
-        let limits = RateLimits::new(&plans());
+    #[tokio::test]
+    async fn unlimited_plans_are_never_limited() {
+        let limits = RateLimits::new(&plans(), None);
         let a = account("unlimited");
         for _ in 0..1000 {
-            assert_eq!(limits.check(&a).map(|s| s.limit), Ok(u32::MAX));
+            assert_eq!(limits.check(&a).await.map(|s| s.limit), Ok(u32::MAX));
         }
     }
 }

@@ -55,6 +55,16 @@ mod cluster {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_the_python_sdk_runs_through_haproxy_against_three_nodes() {
+        super::cases::the_python_sdk_runs_through_haproxy_against_three_nodes().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_account_limits_hold_across_nodes() {
+        super::cases::account_limits_hold_across_nodes().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_a_stopped_node_hands_its_shards_over() {
         super::cases::a_stopped_node_hands_its_shards_over().await;
     }

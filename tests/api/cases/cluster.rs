@@ -295,10 +295,9 @@ async fn forwards(node: &TestServer) -> u64 {
         .map_or(0, |v| v as u64)
 }
 
-/// Three nodes behind HAProxy with the shipped configuration: each instance's requests
-/// reach its owner directly (no node forwards), other routes are spread, and a killed
-/// node's instances come back through HAProxy with their history.
-pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
+/// Three nodes (with a two-cycle `indie` quota) behind HAProxy with the shipped
+/// configuration, the shards split: HAProxy first, then the nodes.
+async fn three_behind_haproxy() -> (TestServer, [TestServer; 3]) {
     let nodes = [free_addr(), free_addr(), free_addr()];
     let (front, admin) = haproxy(&nodes);
     let node = |name: &'static str, addr: &str| -> Vec<(String, String)> {
@@ -308,6 +307,10 @@ pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
             .collect();
         s.push(("IDENTITY_OS_BIND".into(), addr.to_owned()));
         s.push(("IDENTITY_OS_CLUSTER__HAPROXY_ADMIN".into(), admin.clone()));
+        s.push((
+            "IDENTITY_OS_PLANS__INDIE__MONTHLY_CYCLES".into(),
+            "2".into(),
+        ));
         s
     };
     let (s1, s2, s3) = (
@@ -320,7 +323,14 @@ pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
     let n3 = n1.start_beside(&refs(&s3)).await;
     created_on(&n3).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    (front, [n1, n2, n3])
+}
 
+/// Three nodes behind HAProxy with the shipped configuration: each instance's requests
+/// reach its owner directly (no node forwards), other routes are spread, and a killed
+/// node's instances come back through HAProxy with their history.
+pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
+    let (front, [n1, n2, n3]) = three_behind_haproxy().await;
     let mut ids = Vec::new();
     for _ in 0..12 {
         let r = until(&front, |f| f.post("/v1/instances", r#"{"name":"behind"}"#)).await;
@@ -362,5 +372,113 @@ pub async fn three_nodes_behind_haproxy_route_each_instance_to_its_owner() {
     }
     drop(n2);
     n3.terminate().await;
+    n1.terminate().await;
+}
+
+/// A key of `plan`, made with the command line on the cluster's database.
+async fn key(node: &TestServer, plan: &str) -> String {
+    let (ok, out, err) = node.command(&["keys", "create", "--plan", plan]).await;
+    assert!(ok, "keys create: {err}");
+    out.trim().to_owned()
+}
+
+/// Waits, if need be, for a minute with at least 10 s left: rate limits count calendar
+/// minutes in cluster mode, and a case that spends a limit (in about 2 s) must not
+/// straddle two.
+async fn fresh_minute() {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if secs % 60 > 50 {
+        tokio::time::sleep(Duration::from_secs(60 - secs % 60)).await;
+    }
+}
+
+/// The official SDK's whole test through HAProxy against three nodes, the account's rate
+/// limit and monthly quota included.
+pub async fn the_python_sdk_runs_through_haproxy_against_three_nodes() {
+    let (front, [n1, n2, n3]) = three_behind_haproxy().await;
+    let (free, quota) = (key(&n1, "free").await, key(&n1, "indie").await);
+    fresh_minute().await;
+    super::sdk::run_sdk_client(&front.base, &free, &quota).await;
+    n3.terminate().await;
+    n2.terminate().await;
+    n1.terminate().await;
+}
+
+/// An account's requests per minute and cycles per month hold for the cluster: spread
+/// over two nodes, the account gets exactly its plan's figures, not one per node.
+pub async fn account_limits_hold_across_nodes() {
+    let mut quota_plan = settings("n1");
+    quota_plan.push(("IDENTITY_OS_PLANS__INDIE__MONTHLY_CYCLES", "2"));
+    let n1 = TestServer::start(Db::Postgres, &quota_plan).await;
+    quota_plan.pop();
+    let mut second = settings("n2");
+    second.push(("IDENTITY_OS_PLANS__INDIE__MONTHLY_CYCLES", "2"));
+    let n2 = n1.start_beside(&second).await;
+    created_on(&n2).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (free, indie) = (key(&n1, "free").await, key(&n1, "indie").await);
+
+    fresh_minute().await;
+    let mut admitted = 0;
+    for i in 0..16 {
+        let node = if i % 2 == 0 { &n1 } else { &n2 };
+        let r = node
+            .call(Method::GET, "/v1/personas", Some(&free), None)
+            .await;
+        match r.status {
+            StatusCode::OK => admitted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(r.body["error"], "rate_limit_exceeded", "{}", r.body);
+            }
+            other => panic!("{other}: {}", r.body),
+        }
+    }
+    assert_eq!(
+        admitted, 10,
+        "the free plan's 10 requests a minute, for both nodes together"
+    );
+
+    // Two cycles a month, whichever node serves the instance.
+    let mut ids = Vec::new();
+    for node in [&n1, &n2] {
+        let r = until(node, |n| {
+            n.call(
+                Method::POST,
+                "/v1/instances",
+                Some(&indie),
+                Some(r#"{"name":"quota"}"#),
+            )
+        })
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(data(&r)["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let mut processed = 0;
+    for _ in 0..3 {
+        for id in &ids {
+            let r = n1
+                .call(
+                    Method::POST,
+                    &format!("/v1/instances/{id}/process"),
+                    Some(&indie),
+                    Some(&observation("ORDER", 0.5)),
+                )
+                .await;
+            match r.status {
+                StatusCode::OK => processed += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    assert_eq!(r.body["error"], "quota_exceeded", "{}", r.body);
+                }
+                other => panic!("{other}: {}", r.body),
+            }
+        }
+    }
+    assert_eq!(
+        processed, 2,
+        "a quota of two cycles, for both nodes together"
+    );
+    n2.terminate().await;
     n1.terminate().await;
 }

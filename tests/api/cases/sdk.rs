@@ -30,7 +30,6 @@ fn python() -> PathBuf {
 }
 
 pub async fn the_python_sdk_runs_unmodified(db: Db) {
-    let python = python();
     let server = TestServer::start(
         db,
         &[
@@ -48,11 +47,20 @@ pub async fn the_python_sdk_runs_unmodified(db: Db) {
         }
     };
     let (free, quota) = (key("free").await, key("indie").await);
+    run_sdk_client(&server.base, &free, &quota).await;
+    server.terminate().await;
+}
+
+/// Runs `tests/sdk/sdk_client.py` (the official SDK, unmodified) against the server at
+/// `base` with the bootstrap key, a `free`-plan key (rate limit) and an `indie`-plan key
+/// whose quota is two cycles; panics with its output unless it passes.
+pub async fn run_sdk_client(base: &str, free: &str, quota: &str) {
+    let python = python();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/sdk_client.py");
     let run = tokio::process::Command::new(&python)
         .arg(&script)
-        .env("IDOS_SDK_BASE_URL", format!("{}/sdk", server.base))
-        .env("IDOS_V1_BASE_URL", &server.base)
+        .env("IDOS_SDK_BASE_URL", format!("{base}/sdk"))
+        .env("IDOS_V1_BASE_URL", base)
         .env("IDOS_KEY", KEY)
         .env("IDOS_FREE_KEY", free)
         .env("IDOS_QUOTA_KEY", quota)
@@ -74,7 +82,6 @@ pub async fn the_python_sdk_runs_unmodified(db: Db) {
         out.status.success() && stdout.contains(": OK"),
         "the SDK client failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
-    server.terminate().await;
 }
 
 /// Failures the SDK itself cannot provoke still reach an `/sdk` client in its shape:
