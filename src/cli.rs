@@ -1,4 +1,5 @@
-//! The `identity-os` command line: `serve` (default), `migrate`, `keys`.
+//! The `identity-os` command line: `serve` (default), `migrate`, `keys`, `openapi`,
+//! `cluster status`.
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,16 @@ pub enum Command {
     /// Print the OpenAPI document the server serves at /openapi.json (needs no
     /// database), for client generators.
     Openapi,
+    /// Cluster mode (docs/cluster.md).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// The live nodes (shards, epochs, lease time left, heartbeat age) and the shards no
+    /// node holds, from the database.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +109,17 @@ pub async fn run_admin(command: Command, config: Config) -> Result<String, Start
             })
             .collect::<Vec<_>>()
             .join("\n"),
+        Command::Cluster(ClusterCommand::Status) => {
+            let crate::store::Backend::Postgres(pool) = store.backend() else {
+                return Err(StartError(
+                    "cluster status: cluster mode needs PostgreSQL (database.url is SQLite)".into(),
+                ));
+            };
+            crate::cluster::status(pool, config.cluster.lease_ms)
+                .await
+                .map_err(|e| StartError(format!("cluster status: {e}")))?
+                .render()
+        }
         Command::Keys(KeysCommand::Revoke { id }) => {
             let id = KeyId::parse(&id).map_err(|e| StartError(e.to_string()))?;
             let key = store

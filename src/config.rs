@@ -117,6 +117,7 @@ pub struct ClusterConfig {
     pub takeover_delay_ms: u64,
     pub acquire_per_second: u32,
     pub release_per_second: u32,
+    pub activations_per_second: u32,
     pub haproxy_admin: String,
     pub haproxy_map: String,
 }
@@ -334,6 +335,10 @@ impl Config {
             (
                 "cluster.release_per_second",
                 u64::from(c.release_per_second),
+            ),
+            (
+                "cluster.activations_per_second",
+                u64::from(c.activations_per_second),
             ),
         ];
         for (key, value) in positive {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 /// PostgreSQL's clock as the lease columns hold it.
-const NOW: &str = "(extract(epoch FROM clock_timestamp()) * 1000000)::BIGINT";
+pub const NOW: &str = "(extract(epoch FROM clock_timestamp()) * 1000000)::BIGINT";
 
 /// One row of the lease table as the scan sees it.
 #[derive(Debug, Clone)]

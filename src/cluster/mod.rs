@@ -14,14 +14,17 @@ mod haproxy;
 mod leases;
 mod residents;
 mod shard;
+mod status;
 mod table;
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::config::ClusterConfig;
@@ -31,6 +34,7 @@ use crate::store::Fence;
 pub use budget::{Budgets, Kind, Left};
 pub use coordinator::run;
 pub use shard::{SHARDS, shard_of};
+pub use status::{ClusterStatus, NodeStatus, status};
 
 use leases::Leases;
 use table::ShardTable;
@@ -84,6 +88,8 @@ pub struct Cluster {
     leaving: AtomicBool,
     /// HAProxy's shard map, when the node has one to keep.
     haproxy: Option<haproxy::MapWriter>,
+    /// Bounds the activations of this node (a takeover brings many at once).
+    activations: DefaultDirectRateLimiter,
 }
 
 impl Cluster {
@@ -111,6 +117,9 @@ impl Cluster {
             node,
             table: ShardTable::default(),
             leaving: AtomicBool::new(false),
+            activations: RateLimiter::direct(Quota::per_second(
+                NonZeroU32::new(config.activations_per_second).unwrap_or(NonZeroU32::MIN),
+            )),
             haproxy: (!config.haproxy_admin.is_empty()).then(|| {
                 haproxy::MapWriter::new(
                     config.haproxy_admin.clone(),
@@ -181,6 +190,15 @@ impl Cluster {
             name: Arc::from(display_name(node)),
             addr: self.table.addr(node)?,
         })
+    }
+
+    /// Whether one more instance may be activated now.
+    pub fn admit_activation(&self) -> bool {
+        let admitted = self.activations.check().is_ok();
+        if !admitted {
+            metrics::counter!("identity_os_cluster_activations_refused_total").increment(1);
+        }
+        admitted
     }
 
     /// True while the lease `fence` was made under may still be served: checked again

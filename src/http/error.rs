@@ -255,6 +255,9 @@ impl From<StoreError> for ApiError {
             StoreError::Fenced => ApiError::unavailable(
                 "the instance's shard moved to another node; nothing was written: retry",
             ),
+            StoreError::Busy => ApiError::unavailable(
+                "this node is activating too many instances at once; retry shortly",
+            ),
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "storage unavailable");
                 ApiError::unavailable("storage is unavailable; retry shortly")

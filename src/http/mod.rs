@@ -180,6 +180,7 @@ fn documented(
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(ops::cluster_status))
 }
 
 /// The routes of API.md under `/v1`.

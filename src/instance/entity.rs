@@ -222,7 +222,13 @@ impl Journal<Instance> for StoreJournal {
     async fn load(&self, id: &InstanceId) -> Result<Instance, StoreError> {
         let fence = match &self.cluster {
             // The request path checked the shard; it may have moved since.
-            Some(cluster) => Some(cluster.fence(id).map_err(|_| StoreError::Fenced)?),
+            Some(cluster) => {
+                let fence = cluster.fence(id).map_err(|_| StoreError::Fenced)?;
+                if !cluster.admit_activation() {
+                    return Err(StoreError::Busy);
+                }
+                Some(fence)
+            }
             None => None,
         };
         if let Some(fence) = &fence {

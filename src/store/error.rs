@@ -26,6 +26,10 @@ pub enum StoreError {
     /// the write was made under (another node took it); nothing was written (503).
     #[error("fenced: the instance's shard has moved to another node")]
     Fenced,
+    /// Cluster mode: the node activates no more instances this second (a takeover's
+    /// burst); retry shortly (503).
+    #[error("too many activations at once")]
+    Busy,
     /// The group-commit writer or the activation loader has shut down (server
     /// shutting down).
     #[error("the storage tasks have stopped")]

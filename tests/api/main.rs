@@ -60,6 +60,11 @@ mod cluster {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_activations_beyond_the_nodes_rate_wait() {
+        super::cases::activations_beyond_the_nodes_rate_wait().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_account_limits_hold_across_nodes() {
         super::cases::account_limits_hold_across_nodes().await;
     }

@@ -4,8 +4,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::cluster::ClusterStatus;
 use crate::http::AppState;
 use crate::http::error::{ApiError, Envelope};
+use crate::http::json::Json;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up", security(()),
@@ -31,6 +33,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             ApiError::unavailable("storage is unavailable").into_response()
         }
+    }
+}
+
+/// Cluster mode: the live nodes and their shards, as the lease table tells it.
+#[utoipa::path(get, path = "/cluster/status", tag = "operations", security(()),
+    summary = "The cluster's nodes and shards (cluster mode)",
+    responses(
+        (status = 200, description = "Live nodes, their shards and leases", body = ClusterStatus),
+        (status = 404, description = "Not in cluster mode", body = Envelope),
+        (status = 503, description = "Storage unavailable", body = Envelope)
+    ))]
+pub async fn cluster_status(State(state): State<AppState>) -> Response {
+    let (Some(_), crate::store::Backend::Postgres(pool)) = (&state.cluster, state.store.backend())
+    else {
+        return ApiError::not_found("cluster mode").into_response();
+    };
+    match crate::cluster::status(pool, state.config.cluster.lease_ms).await {
+        Ok(status) => Json(status).into_response(),
+        Err(e) => ApiError::from(crate::store::StoreError::from(e)).into_response(),
     }
 }
 

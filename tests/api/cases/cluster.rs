@@ -148,6 +148,26 @@ pub async fn any_node_answers_for_any_instance_through_its_owner() {
     assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST, "{}", r.body);
     assert_eq!(header(&r, "x-owner-node"), "n1");
     assert_eq!(history(&n2, &on_1).await.len(), 2);
+    // The operators' view: both nodes, every shard held.
+    let (ok, out, err) = n1.command(&["cluster", "status"]).await;
+    assert!(ok, "cluster status: {err}");
+    let shards: Vec<u32> = out
+        .lines()
+        .filter(|l| l.starts_with("n1/") || l.starts_with("n2/"))
+        .filter_map(|l| l.split('\t').nth(2)?.parse().ok())
+        .collect();
+    assert_eq!(shards.len(), 2, "{out}");
+    assert_eq!(shards.iter().sum::<u32>(), 1024, "{out}");
+    assert!(out.trim_end().ends_with("unowned shards: 0"), "{out}");
+    let r = n2.call(Method::GET, "/cluster/status", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body["nodes"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["unowned_shards"], 0);
     // Routes of no instance are served by any node (three: `two_nodes` made one).
     let r = n2.get("/v1/instances?limit=10").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -480,5 +500,42 @@ pub async fn account_limits_hold_across_nodes() {
         "a quota of two cycles, for both nodes together"
     );
     n2.terminate().await;
+    n1.terminate().await;
+}
+
+/// A node activates at most `activations_per_second` instances a second (a takeover
+/// brings many at once); beyond it, 503 with `Retry-After`, and the instance is
+/// activated when asked again.
+pub async fn activations_beyond_the_nodes_rate_wait() {
+    let mut slow = settings("n1");
+    slow.push(("IDENTITY_OS_CLUSTER__ACTIVATIONS_PER_SECOND", "1"));
+    let n1 = TestServer::start(Db::Postgres, &slow).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(created_on(&n1).await);
+    }
+    let mut refused = 0;
+    for id in &ids {
+        let r = n1.get(&format!("/v1/instances/{id}/snapshot")).await;
+        match r.status {
+            StatusCode::OK => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert!(r.headers.contains_key("retry-after"), "{:?}", r.headers);
+                let message = r.body["message"].as_str().unwrap_or_default();
+                assert!(message.contains("activating"), "{}", r.body);
+            }
+            other => panic!("{other}: {}", r.body),
+        }
+    }
+    assert!(
+        refused >= 2,
+        "4 activations within a second at 1 a second: {refused} refused"
+    );
+    for id in &ids {
+        let path = format!("/v1/instances/{id}/snapshot");
+        let r = until(&n1, |n| n.get(&path)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
     n1.terminate().await;
 }

@@ -18,7 +18,8 @@ mod support;
 pub use cluster::{
     a_killed_nodes_instances_are_served_again_with_their_history,
     a_paused_node_neither_answers_nor_writes_when_it_resumes, a_stopped_node_hands_its_shards_over,
-    account_limits_hold_across_nodes, any_node_answers_for_any_instance_through_its_owner,
+    account_limits_hold_across_nodes, activations_beyond_the_nodes_rate_wait,
+    any_node_answers_for_any_instance_through_its_owner,
     the_python_sdk_runs_through_haproxy_against_three_nodes,
     three_nodes_behind_haproxy_route_each_instance_to_its_owner,
 };

@@ -32,6 +32,8 @@ const SPEC_ROUTES: &[&str] = &[
     "GET /healthz",
     "GET /readyz",
     "GET /metrics",
+    // Cluster mode's operators' view (docs/cluster.md); 404 on a single node.
+    "GET /cluster/status",
 ];
 
 /// Every operation of the official Python SDK, in its dialect (docs/sdk-dialect.md).
