@@ -115,7 +115,7 @@ pub async fn run_admin(command: Command, config: Config) -> Result<String, Start
                     "cluster status: cluster mode needs PostgreSQL (database.url is SQLite)".into(),
                 ));
             };
-            crate::cluster::status(pool, config.cluster.lease_ms)
+            crate::cluster::status(pool, config.cluster.validity_ms)
                 .await
                 .map_err(|e| StartError(format!("cluster status: {e}")))?
                 .render()

@@ -118,6 +118,7 @@ pub struct ClusterConfig {
     pub acquire_per_second: u32,
     pub release_per_second: u32,
     pub activations_per_second: u32,
+    pub drain_grace_ms: u64,
     pub haproxy_admin: String,
     pub haproxy_map: String,
 }

@@ -140,9 +140,30 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         "serving"
     );
     let app = http::router(state);
+    let deadline = Duration::from_millis(config.server.shutdown_deadline_ms);
     let signal_shutdown = shutdown.clone();
+    let grace = Duration::from_millis(config.cluster.drain_grace_ms);
+    let leaving = cluster.clone().map(|c| (c, instances.clone()));
     tokio::spawn(async move {
         wait_for_signal().await;
+        // A cluster node first leaves the load balancer's rotation and keeps serving for
+        // the grace, so that nothing new is sent to a connection it is about to close;
+        // then it hands its shards over while it still listens (requests that come meanwhile
+        // are forwarded to the new owners), and only then stops listening.
+        if let Some((cluster, instances)) = leaving {
+            tracing::info!(
+                grace_ms = grace.as_millis() as u64,
+                "shutdown signal: leaving the rotation"
+            );
+            signal_shutdown.leave_rotation();
+            tokio::time::sleep(grace).await;
+            if tokio::time::timeout(deadline, cluster.leave(&instances))
+                .await
+                .is_err()
+            {
+                tracing::warn!("handing the shards over outlived the shutdown deadline");
+            }
+        }
         tracing::info!("shutdown signal: draining");
         signal_shutdown.begin();
     });
@@ -152,7 +173,6 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         conn_limits(&config),
         shutdown.clone(),
     ));
-    let deadline = Duration::from_millis(config.server.shutdown_deadline_ms);
     // The deadline runs from the shutdown signal, not from the start.
     tokio::select! {
         () = &mut served => {}
@@ -162,13 +182,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             }
         }
     }
-    if let Some(cluster) = &cluster {
-        // Snapshots written and shards released while the leases still hold, so the
-        // nodes that take them over start at once.
-        let left = tokio::time::timeout(deadline, cluster.leave(&instances)).await;
-        if left.is_err() {
-            tracing::warn!("handing the shards over outlived the shutdown deadline");
-        }
+    if cluster.is_some() {
+        // The shards were handed over before draining (above).
         leases_stop.begin();
         if let Some(coordinator) = coordinator {
             let _ = coordinator.await;

@@ -38,6 +38,7 @@ impl Call {
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
     pub body: Bytes,
 }
 
@@ -55,13 +56,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// `base` like `http://127.0.0.1:8000`; only loopback targets are accepted.
+    /// `base` like `http://127.0.0.1:8000`; only loopback targets (127.0.0.0/8,
+    /// `localhost`) are accepted.
     pub fn new(base: &str, key: Option<String>, connections: usize) -> Result<Client, String> {
         let host = base
             .strip_prefix("http://")
             .ok_or("--target must be http://…")?;
-        if !(host.starts_with("127.0.0.1") || host.starts_with("localhost")) {
-            return Err(format!("--target {base}: load is sent to 127.0.0.1 only"));
+        let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+        let loopback = name == "localhost"
+            || name
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(format!("--target {base}: load is sent to loopback only"));
         }
         let pool = Pool::builder(TokioExecutor::new())
             .pool_max_idle_per_host(connections)
@@ -87,12 +94,17 @@ impl Client {
         let req = req.body(body).map_err(|e| e.to_string())?;
         let response = self.pool.request(req).await.map_err(|e| e.to_string())?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| e.to_string())?
             .to_bytes();
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 }

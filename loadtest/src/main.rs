@@ -10,6 +10,7 @@ mod client;
 mod cpu;
 mod driver;
 mod each;
+mod faults;
 mod recovery;
 mod report;
 mod scenarios;
@@ -40,6 +41,9 @@ struct Cli {
 enum Command {
     /// Runs a scenario against a server.
     Run(RunArgs),
+    /// Fault rounds on a cluster it starts itself (three nodes and HAProxy on loopback):
+    /// one fault a round under load, then the history checked (docs/cluster.md).
+    Faults(FaultArgs),
     /// Serves the baseline target alone (a bare axum JSON handler); `run --baseline`
     /// starts one of these itself.
     Baseline {
@@ -52,6 +56,42 @@ enum Command {
         #[arg(long)]
         reply: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct FaultArgs {
+    #[arg(long, value_enum)]
+    fault: faults::Fault,
+    /// The `identity-os` binary the nodes run.
+    #[arg(long)]
+    server_bin: String,
+    /// HAProxy's configuration (Debian's `haproxy` runs it).
+    #[arg(long, default_value = "config/haproxy/haproxy.cfg")]
+    haproxy_config: String,
+    /// A PostgreSQL database where each round creates (and drops) a schema of its own.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    database_url: String,
+    #[arg(long, default_value = "idos_sk_faultsfaultsfaultsfaultsfaults")]
+    key: String,
+    #[arg(long, default_value_t = 1)]
+    rounds: u32,
+    #[arg(long, default_value_t = 200)]
+    instances: usize,
+    /// Requests a second, through HAProxy.
+    #[arg(long, default_value_t = 200)]
+    rate: u64,
+    /// Length of a round's traffic; the fault comes a third of the way in.
+    #[arg(long, default_value_t = 30)]
+    secs: u64,
+    /// How long `pause` keeps the node stopped.
+    #[arg(long, default_value_t = 15)]
+    pause_secs: u64,
+    /// Append every request of every round here, as JSON lines.
+    #[arg(long)]
+    log: Option<std::path::PathBuf>,
+    /// Write the rounds as JSON here too.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +176,39 @@ async fn main() -> ExitCode {
                     eprintln!("baseline listening address={addr}");
                     let _ = tokio::signal::ctrl_c().await;
                     ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Faults(args) => {
+            let plan = faults::Plan {
+                server_bin: args.server_bin,
+                haproxy_config: args.haproxy_config,
+                admin_url: args.database_url,
+                key: args.key,
+                fault: args.fault,
+                rounds: args.rounds,
+                instances: args.instances,
+                rate: args.rate,
+                secs: args.secs,
+                pause_secs: args.pause_secs,
+                log: args.log,
+            };
+            match faults::run(&plan).await {
+                Ok(rounds) => {
+                    println!("{}", faults::markdown(&rounds));
+                    if let Some(path) = &args.json
+                        && let Err(e) = serde_json::to_string_pretty(&rounds)
+                            .map_err(|e| e.to_string())
+                            .and_then(|t| std::fs::write(path, t).map_err(|e| e.to_string()))
+                    {
+                        return fail(&format!("{}: {e}", path.display()));
+                    }
+                    if rounds.iter().all(|r| r.failures.is_empty()) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(e) => fail(&e),
             }

@@ -19,6 +19,14 @@ pub struct Launched {
 
 /// Starts `bin` on `database_url` with bootstrap key `key` and extra `IDENTITY_OS_*`
 /// settings, and waits until it reports its address.
+/// Starts `bin` with exactly the `IDENTITY_OS_*` settings `env` (a cluster node on an
+/// address of its own) and waits until it reports its address.
+pub async fn launch_env(bin: &str, env: &[(String, String)]) -> Result<Launched, String> {
+    let mut command = Command::new(bin);
+    command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    Launched::start(command, bin).await
+}
+
 pub async fn launch(
     bin: &str,
     database_url: &str,

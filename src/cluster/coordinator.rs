@@ -228,14 +228,19 @@ impl Cluster {
         }
     }
 
-    /// Stops serving `shards`, writes their actors' snapshots, releases them.
+    /// Takes no new request for `shards`, writes their actors' snapshots (the requests
+    /// under way answer first: they are ahead in the mailboxes), stops serving them and
+    /// releases them.
     async fn hand_over(&self, shards: Vec<(u16, u64)>, residents: &dyn Residents) {
         for (shard, _) in &shards {
-            self.table.drop_shard(*shard);
+            self.table.close(*shard);
         }
         residents
             .passivate(shards.iter().map(|(s, _)| *s).collect())
             .await;
+        for (shard, _) in &shards {
+            self.table.drop_shard(*shard);
+        }
         if let Err(e) = self.leases.release(&shards).await {
             tracing::warn!(error = %e, "releasing shards failed; they expire instead");
         }

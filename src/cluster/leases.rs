@@ -39,15 +39,25 @@ pub struct Leases {
     node: Arc<str>,
     addr: String,
     lease_us: i64,
+    /// A node is live while its heartbeat is younger than this: its validity. Past it,
+    /// the node has stopped serving by its own clock, so no node should wait for it.
+    live_us: i64,
 }
 
 impl Leases {
-    pub fn new(pool: PgPool, node: Arc<str>, addr: String, lease: Duration) -> Leases {
+    pub fn new(
+        pool: PgPool,
+        node: Arc<str>,
+        addr: String,
+        lease: Duration,
+        live: Duration,
+    ) -> Leases {
         Leases {
             pool,
             node,
             addr,
             lease_us: i64::try_from(lease.as_micros()).unwrap_or(i64::MAX),
+            live_us: i64::try_from(live.as_micros()).unwrap_or(i64::MAX),
         }
     }
 
@@ -145,13 +155,13 @@ impl Leases {
             .collect())
     }
 
-    /// The nodes whose heartbeat is younger than one lease.
+    /// The nodes whose heartbeat is younger than their validity.
     pub async fn live_nodes(&self) -> Result<Vec<NodeRow>, sqlx::Error> {
         let sql = format!(
             "SELECT node_id, addr, draining FROM cluster_node WHERE heartbeat_at > {NOW} - $1"
         );
         let rows: Vec<(String, String, bool)> = sqlx::query_as(&sql)
-            .bind(self.lease_us)
+            .bind(self.live_us)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows

@@ -113,7 +113,13 @@ impl Cluster {
         let lease = Duration::from_millis(config.lease_ms);
         Ok(Arc::new(Cluster {
             name: Arc::from(config.node_id.as_str()),
-            leases: Leases::new(pool, node.clone(), addr, lease),
+            leases: Leases::new(
+                pool,
+                node.clone(),
+                addr,
+                lease,
+                Duration::from_millis(config.validity_ms),
+            ),
             node,
             table: ShardTable::default(),
             leaving: AtomicBool::new(false),
@@ -204,7 +210,7 @@ impl Cluster {
     /// True while the lease `fence` was made under may still be served: checked again
     /// before a reply goes out.
     pub fn still_serving(&self, fence: &Fence) -> bool {
-        self.table.serving(fence.shard) == Some(fence.epoch)
+        self.table.valid(fence.shard) == Some(fence.epoch)
     }
 
     /// A fresh instance id in a shard this node serves, with its fence: creation needs

@@ -9,7 +9,7 @@ use super::leases::NOW;
 /// The live nodes and the shards no node holds.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClusterStatus {
-    /// Nodes whose heartbeat is younger than one lease, by id.
+    /// Nodes whose heartbeat is younger than their validity, by id.
     pub nodes: Vec<NodeStatus>,
     /// Shards free or whose lease ran out (being taken over), of 1 024.
     pub unowned_shards: u32,
@@ -33,9 +33,9 @@ pub struct NodeStatus {
     pub lease_left_ms: Option<i64>,
 }
 
-/// Reads the status; `lease_ms` bounds which nodes count as live.
-pub async fn status(pool: &PgPool, lease_ms: u64) -> Result<ClusterStatus, sqlx::Error> {
-    let lease_us = i64::try_from(lease_ms.saturating_mul(1000)).unwrap_or(i64::MAX);
+/// Reads the status; `validity_ms` bounds which nodes count as live.
+pub async fn status(pool: &PgPool, validity_ms: u64) -> Result<ClusterStatus, sqlx::Error> {
+    let live_us = i64::try_from(validity_ms.saturating_mul(1000)).unwrap_or(i64::MAX);
     let nodes: Vec<NodeStatus> = sqlx::query_as(&format!(
         "SELECT n.node_id AS node, n.addr, n.draining,
                 ({NOW} - n.heartbeat_at) / 1000 AS heartbeat_age_ms,
@@ -47,7 +47,7 @@ pub async fn status(pool: &PgPool, lease_ms: u64) -> Result<ClusterStatus, sqlx:
          GROUP BY n.node_id, n.addr, n.draining, n.heartbeat_at
          ORDER BY n.node_id"
     ))
-    .bind(lease_us)
+    .bind(live_us)
     .fetch_all(pool)
     .await?;
     let unowned: i64 = sqlx::query_scalar(&format!(

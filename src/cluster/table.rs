@@ -9,7 +9,7 @@
 //! take the shard over.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ use super::shard::SHARDS;
 struct Held {
     /// 0 = not held (epochs start at 1).
     epoch: AtomicU64,
+    /// Being handed over: no new request is taken, the ones under way still answer.
+    closing: AtomicBool,
     /// Milliseconds since `ShardTable::base`.
     valid_until: AtomicU64,
 }
@@ -56,17 +58,35 @@ impl ShardTable {
         u64::try_from(t.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// The epoch `shard` is held at, if it may be served now.
+    /// The epoch `shard` is held at, if a new request may be taken for it now.
     pub fn serving(&self, shard: u16) -> Option<u64> {
+        let held = self.held.get(usize::from(shard))?;
+        if held.closing.load(Ordering::Acquire) {
+            return None;
+        }
+        self.valid(shard)
+    }
+
+    /// The epoch `shard` is held at, if an answer made under it may still go out (also
+    /// while it is being handed over).
+    pub fn valid(&self, shard: u16) -> Option<u64> {
         let held = self.held.get(usize::from(shard))?;
         let epoch = held.epoch.load(Ordering::Acquire);
         (epoch != 0 && self.now() < held.valid_until.load(Ordering::Acquire)).then_some(epoch)
+    }
+
+    /// Takes no new request for `shard` (its hand-over begins); answers under way go out.
+    pub fn close(&self, shard: u16) {
+        if let Some(held) = self.held.get(usize::from(shard)) {
+            held.closing.store(true, Ordering::Release);
+        }
     }
 
     /// Holds `shard` at `epoch`, servable until `valid_until` (table milliseconds).
     pub fn hold(&self, shard: u16, epoch: u64, valid_until: u64) {
         if let Some(held) = self.held.get(usize::from(shard)) {
             held.valid_until.store(valid_until, Ordering::Release);
+            held.closing.store(false, Ordering::Release);
             held.epoch.store(epoch, Ordering::Release);
         }
     }

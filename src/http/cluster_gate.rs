@@ -16,18 +16,20 @@
 //! installed at all.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::cluster::{Cluster, Misrouted};
+use crate::cluster::{Cluster, Misrouted, Owner};
 use crate::ids::InstanceId;
 use crate::store::Fence;
 
-use super::error::ApiError;
+use super::error::{ApiError, MOVED};
 use super::extract::BodyRules;
 use super::forward::{ForwardError, Forwarder, HOP};
 
@@ -58,19 +60,53 @@ pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Re
         },
         None => (req, None),
     };
-    let routed = match id {
-        // A malformed id is the handler's to refuse (404).
-        Some(id) => match cluster.fence(&id) {
-            Ok(fence) => Some(fence),
-            Err(misrouted) if req.headers().contains_key(HOP) => {
-                metrics::counter!("identity_os_cluster_misdirected_total").increment(1);
-                return with_node(refusal(&misrouted, true), cluster);
-            }
-            Err(misrouted) => return gate.forward(misrouted, req).await,
-        },
-        _ => None,
+    // A malformed id is the handler's to refuse (404).
+    let Some(id) = id else {
+        return finish(next.run(req).await, None, cluster);
     };
-    let mut response = next.run(req).await;
+    let hopped = req.headers().contains_key(HOP);
+    let (parts, body) = req.into_parts();
+    // Read whole here: if the shard moves while the handler runs, the request can still
+    // go to the new owner.
+    let body = match gate.read(body).await {
+        Ok(body) => body,
+        Err(refused) => return with_node(refused, cluster),
+    };
+    match cluster.fence(&id) {
+        Ok(fence) => {
+            let again = parts.clone();
+            let response = next
+                .run(Request::from_parts(parts, Body::from(body.clone())))
+                .await;
+            if !moved(&response) {
+                return finish(response, Some(fence), cluster);
+            }
+            // Handed over meanwhile, and nothing of the request was written.
+            let misrouted = Misrouted {
+                shard: fence.shard,
+                owner: None,
+            };
+            gate.forward(misrouted, &id, again, body, None).await
+        }
+        Err(misrouted) if hopped => {
+            metrics::counter!("identity_os_cluster_misdirected_total").increment(1);
+            with_node(refusal(&misrouted, true), cluster)
+        }
+        Err(misrouted) => gate.forward(misrouted, &id, parts, body, Some(next)).await,
+    }
+}
+
+/// A refusal that says the instance's shard moved and nothing was written.
+fn moved(response: &Response) -> bool {
+    response
+        .extensions()
+        .get::<ApiError>()
+        .is_some_and(|e| e.message == MOVED)
+}
+
+/// The answer of this node's handler, sent only while the lease it was made under holds,
+/// with the node and the epoch named.
+fn finish(mut response: Response, routed: Option<Fence>, cluster: &Cluster) -> Response {
     let fence = routed.or_else(|| response.extensions().get::<Fence>().cloned());
     if let Some(fence) = fence {
         if cluster.still_serving(&fence) {
@@ -123,45 +159,102 @@ impl Gate {
         }
     }
 
-    /// Sends the request to the shard's owner, once more after a 421 with the owner
-    /// read from the lease table; 503 when there is none to send it to.
-    async fn forward(&self, misrouted: Misrouted, req: Request) -> Response {
-        let (parts, body) = req.into_parts();
-        let body = match self.read(body).await {
-            Ok(body) => body,
-            Err(refused) => return with_node(refused, &self.cluster),
-        };
+    /// Sends the request to the shard's owner; after a 421 or an unreachable owner,
+    /// waits (at most [`HANDOFF_WAIT`]) until the lease table names a holder — a shard
+    /// handed over is free for about one scan — and then serves it here if that is this
+    /// node, or sends it once more; else 503.
+    /// `next` is this node's handler, if it has not run yet.
+    async fn forward(
+        &self,
+        misrouted: Misrouted,
+        id: &InstanceId,
+        parts: Parts,
+        body: Bytes,
+        next: Option<Next>,
+    ) -> Response {
         let mut owner = misrouted.owner.clone();
+        let mut refused_by = None;
         for attempt in 0..2 {
-            let Some(target) = owner.take() else { break };
-            match self
-                .forwarder
-                .send(&target.addr, &parts, body.clone())
-                .await
-            {
-                Ok(answer) if answer.status() == StatusCode::MISDIRECTED_REQUEST => {
-                    tracing::debug!(shard = misrouted.shard, owner = %target.name, "owner moved");
-                }
-                Ok(answer) => {
-                    metrics::counter!("identity_os_cluster_forwards_total").increment(1);
-                    return answer;
-                }
-                Err(ForwardError::Unreachable(addr)) => {
-                    tracing::warn!(shard = misrouted.shard, %addr, "the owner is unreachable");
-                }
-                // The request may have been served: not sent again.
-                Err(e @ ForwardError::NoAnswer(..)) => {
-                    tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
-                    break;
+            if let Some(target) = owner.take() {
+                match self
+                    .forwarder
+                    .send(&target.addr, &parts, body.clone())
+                    .await
+                {
+                    Ok(answer) if answer.status() == StatusCode::MISDIRECTED_REQUEST => {
+                        tracing::debug!(shard = misrouted.shard, owner = %target.name, "owner moved");
+                        refused_by = Some(target.name.clone());
+                    }
+                    Ok(answer) => {
+                        metrics::counter!("identity_os_cluster_forwards_total").increment(1);
+                        return answer;
+                    }
+                    Err(ForwardError::Unreachable(addr)) => {
+                        tracing::warn!(shard = misrouted.shard, %addr, "the owner is unreachable");
+                        refused_by = Some(target.name.clone());
+                    }
+                    // The request may have been served: not sent again.
+                    Err(e @ ForwardError::NoAnswer(..)) => {
+                        tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
+                        break;
+                    }
                 }
             }
-            if attempt == 0 {
-                owner = self.cluster.current_owner(misrouted.shard).await;
+            if attempt == 1 {
+                break;
+            }
+            match self
+                .settled_owner(id, misrouted.shard, refused_by.as_deref())
+                .await
+            {
+                Settled::Here(fence) => {
+                    let Some(next) = next else { break };
+                    let req = Request::from_parts(parts, Body::from(body));
+                    return finish(next.run(req).await, Some(fence), &self.cluster);
+                }
+                Settled::There(next_owner) => owner = Some(next_owner),
+                Settled::Nobody => break,
             }
         }
         with_node(refusal(&misrouted, false), &self.cluster)
     }
+
+    /// Waits until some node holds the shard: this one, or another than `refused_by`
+    /// (which turned the request away: it is handing the shard over, or gone).
+    async fn settled_owner(
+        &self,
+        id: &InstanceId,
+        shard: u16,
+        refused_by: Option<&str>,
+    ) -> Settled {
+        let deadline = tokio::time::Instant::now() + HANDOFF_WAIT;
+        loop {
+            if let Ok(fence) = self.cluster.fence(id) {
+                return Settled::Here(fence);
+            }
+            if let Some(owner) = self.cluster.current_owner(shard).await
+                && Some(&*owner.name) != refused_by
+            {
+                return Settled::There(owner);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Settled::Nobody;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
+
+/// Who holds a shard once its hand-over settled.
+enum Settled {
+    Here(Fence),
+    There(Owner),
+    Nobody,
+}
+
+/// How long a request waits for a shard in hand-over (released by one node, not yet
+/// taken by the next: about one scan) before it is refused.
+const HANDOFF_WAIT: Duration = Duration::from_secs(2);
 
 fn with_node(mut response: Response, cluster: &Cluster) -> Response {
     if let Ok(name) = HeaderValue::from_str(cluster.name()) {

@@ -35,6 +35,11 @@ pub enum ErrorCode {
     Misdirected,
 }
 
+/// The refusal of a request that had no effect because its instance's shard moved to
+/// another node (cluster mode): the cluster gate sends such a request on to the new
+/// owner instead of answering it.
+pub const MOVED: &str = "the instance's shard moved to another node; nothing was written: retry";
+
 /// A failed request, as the client will see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -252,9 +257,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("instance"),
             StoreError::Conflict(reason) => ApiError::conflict(reason, conflict_message(reason)),
-            StoreError::Fenced => ApiError::unavailable(
-                "the instance's shard moved to another node; nothing was written: retry",
-            ),
+            StoreError::Fenced => ApiError::unavailable(MOVED),
             StoreError::Busy => ApiError::unavailable(
                 "this node is activating too many instances at once; retry shortly",
             ),

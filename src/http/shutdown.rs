@@ -13,6 +13,9 @@ pub struct Shutdown {
 #[derive(Default)]
 struct Inner {
     draining: AtomicBool,
+    /// Out of the load balancer's rotation (`/readyz` 503) while still serving: the
+    /// cluster's grace before draining.
+    unready: AtomicBool,
     notify: Notify,
 }
 
@@ -25,6 +28,16 @@ impl Shutdown {
 
     pub fn is_draining(&self) -> bool {
         self.inner.draining.load(Ordering::SeqCst)
+    }
+
+    /// `/readyz` answers 503 from now on; serving goes on until [`Shutdown::begin`].
+    pub fn leave_rotation(&self) {
+        self.inner.unready.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether `/readyz` should answer 503.
+    pub fn is_unready(&self) -> bool {
+        self.inner.unready.load(Ordering::SeqCst) || self.is_draining()
     }
 
     /// Resolves once draining has begun.

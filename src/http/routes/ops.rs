@@ -24,7 +24,7 @@ pub async fn healthz() -> &'static str {
         (status = 503, description = "Not ready", body = Envelope)
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if state.shutdown.is_draining() {
+    if state.shutdown.is_unready() {
         return ApiError::unavailable("shutting down").into_response();
     }
     match state.store.ping().await {
@@ -49,7 +49,7 @@ pub async fn cluster_status(State(state): State<AppState>) -> Response {
     else {
         return ApiError::not_found("cluster mode").into_response();
     };
-    match crate::cluster::status(pool, state.config.cluster.lease_ms).await {
+    match crate::cluster::status(pool, state.config.cluster.validity_ms).await {
         Ok(status) => Json(status).into_response(),
         Err(e) => ApiError::from(crate::store::StoreError::from(e)).into_response(),
     }

@@ -1,0 +1,252 @@
+//! `loadtest faults`: the cluster's fault rounds (docs/cluster.md, "Fault rounds").
+//!
+//! Each round starts a cluster of its own (HAProxy and three nodes on loopback, a fresh
+//! PostgreSQL schema), creates `--instances` instances through HAProxy, sends an open
+//! loop of `--rate` requests a second through it for `--secs`, injects one fault a third
+//! of the way in, and then checks the log against what PostgreSQL holds (`check.rs`).
+//! A round passes with no violation and its fault's figure met: after a kill or a pause
+//! the node's instances served again within p99 ≤ 8 s; through a rolling restart not
+//! one request fails.
+
+mod check;
+mod nodes;
+mod probe;
+mod traffic;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::client::Client;
+use crate::scenarios;
+
+use check::Verdict;
+use nodes::Cluster;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// SIGKILL of node n2.
+    Kill,
+    /// SIGSTOP of n2 for `--pause-secs`, then SIGCONT: it must neither answer nor write
+    /// once it resumes.
+    Pause,
+    /// SIGTERM and start again of every node in turn, each once the last is serving.
+    Restart,
+}
+
+pub struct Plan {
+    pub server_bin: String,
+    pub haproxy_config: String,
+    /// A PostgreSQL database where the rounds may create and drop schemas.
+    pub admin_url: String,
+    pub key: String,
+    pub fault: Fault,
+    pub rounds: u32,
+    pub instances: usize,
+    pub rate: u64,
+    pub secs: u64,
+    pub pause_secs: u64,
+    /// The request log of every round, as JSON lines.
+    pub log: Option<std::path::PathBuf>,
+}
+
+/// One round's figures.
+#[derive(Debug, Serialize)]
+pub struct Round {
+    pub fault: Fault,
+    pub verdict: Verdict,
+    pub recovery_p50_ms: Option<f64>,
+    pub recovery_p99_ms: Option<f64>,
+    pub recovery_max_ms: Option<f64>,
+    /// Why the round failed, if it did.
+    pub failures: Vec<String>,
+}
+
+pub async fn run(plan: &Plan) -> Result<Vec<Round>, String> {
+    let admin = PgPool::connect(&plan.admin_url)
+        .await
+        .map_err(|e| format!("{}: {e}", plan.admin_url))?;
+    let mut rounds = Vec::new();
+    for n in 0..plan.rounds {
+        let schema = format!("faults_{}_{n}", std::process::id());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let separator = if plan.admin_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let url = format!(
+            "{}{separator}options=-c%20search_path%3D{schema}",
+            plan.admin_url
+        );
+        let outcome = round(plan, &url).await;
+        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await;
+        let round = outcome?;
+        eprintln!(
+            "round {}/{}: {} answers, {} errors, {} violations, recovery p99 {:?} ms",
+            n + 1,
+            plan.rounds,
+            round.verdict.statuses.values().sum::<usize>(),
+            round.verdict.errors(),
+            round.verdict.violations.len(),
+            round.recovery_p99_ms.map(f64::round)
+        );
+        rounds.push(round);
+    }
+    Ok(rounds)
+}
+
+async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
+    let mut cluster =
+        Cluster::start(&plan.server_bin, &plan.haproxy_config, url, &plan.key).await?;
+    let client = Client::new(&cluster.front, Some(plan.key.clone()), 256)?;
+    let ids = scenarios::create_instances(&client, plan.instances).await?;
+    scenarios::warm(&client, &ids).await?;
+    let length = Duration::from_secs(plan.secs);
+    let start = Instant::now();
+    let traffic = {
+        let (client, ids) = (client.clone(), ids.clone());
+        let rate = plan.rate;
+        tokio::spawn(async move { traffic::run(&client, &ids, rate, length, start).await })
+    };
+    let pool = PgPool::connect(url).await.map_err(|e| e.to_string())?;
+    tokio::time::sleep(length / 3).await;
+    let victim = cluster.nodes[1].name.clone();
+    let taken = probe::held_by(&pool, &victim, &ids).await?;
+    let fault_at = Instant::now();
+    // Probed from the moment the node is gone: a read that reached it just before
+    // would count as served.
+    let probe_from = |client: &Client| {
+        let (client, taken) = (client.clone(), taken.clone());
+        Some(tokio::spawn(async move {
+            probe::until_served(&client, taken, fault_at).await
+        }))
+    };
+    let mut probes = None;
+    match plan.fault {
+        Fault::Kill => {
+            cluster.nodes[1].signal("KILL");
+            probes = probe_from(&client);
+        }
+        Fault::Pause => {
+            cluster.nodes[1].signal("STOP");
+            probes = probe_from(&client);
+            tokio::time::sleep(Duration::from_secs(plan.pause_secs)).await;
+            cluster.nodes[1].signal("CONT");
+        }
+        Fault::Restart => {
+            for node in &mut cluster.nodes {
+                node.stop().await;
+                node.start().await?;
+            }
+        }
+    }
+    let log = traffic.await.map_err(|e| e.to_string())?;
+    if let Some(path) = &plan.log {
+        append_log(path, &log)?;
+    }
+    let mut verdict = check::check(&log, &pool).await?;
+    pool.close().await;
+    if let Some(probes) = probes {
+        let served = probes.await.map_err(|e| e.to_string())?;
+        verdict.unrecovered = served.iter().filter(|s| s.is_none()).count();
+        verdict.recovery_ms = served.into_iter().flatten().collect();
+        verdict.recovery_ms.sort_by(f64::total_cmp);
+    }
+    drop(cluster);
+    Ok(judge(plan.fault, verdict))
+}
+
+/// The pass figures of docs/cluster.md.
+fn judge(fault: Fault, verdict: Verdict) -> Round {
+    let mut failures: Vec<String> = verdict.violations.iter().take(20).cloned().collect();
+    let p99 = verdict.recovery_quantile(0.99);
+    match fault {
+        Fault::Kill | Fault::Pause => {
+            if p99.is_some_and(|p| p > 8000.0) {
+                failures.push(format!(
+                    "recovery p99 {:.0} ms > 8 000 ms",
+                    p99.unwrap_or(0.0)
+                ));
+            }
+            if verdict.unrecovered > 0 {
+                failures.push(format!(
+                    "{} instances never served again",
+                    verdict.unrecovered
+                ));
+            }
+        }
+        Fault::Restart => {
+            if verdict.errors() > 0 {
+                failures.push(format!(
+                    "{} requests failed during the rolling restart: {:?}",
+                    verdict.errors(),
+                    verdict.statuses
+                ));
+            }
+        }
+    }
+    Round {
+        fault,
+        recovery_p50_ms: verdict.recovery_quantile(0.5),
+        recovery_p99_ms: p99,
+        recovery_max_ms: verdict.recovery_ms.last().copied(),
+        verdict,
+        failures,
+    }
+}
+
+fn append_log(path: &std::path::Path, log: &[traffic::Entry]) -> Result<(), String> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for entry in log {
+        let line = serde_json::to_string(entry).map_err(|e| e.to_string())?;
+        writeln!(file, "{line}").map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The rounds as Markdown.
+pub fn markdown(rounds: &[Round]) -> String {
+    let mut out = String::from(
+        "| round | fault | answers | errors | acknowledged writes | violations | instances taken away | recovery p50 / p99 / max ms | result |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (i, r) in rounds.iter().enumerate() {
+        let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.0}"));
+        out.push_str(&format!(
+            "| {} | {:?} | {} | {} | {} | {} | {} | {} / {} / {} | {} |\n",
+            i + 1,
+            r.fault,
+            r.verdict.statuses.values().sum::<usize>(),
+            r.verdict.errors(),
+            r.verdict.acknowledged_writes,
+            r.verdict.violations.len(),
+            r.verdict.recovery_ms.len() + r.verdict.unrecovered,
+            fmt(r.recovery_p50_ms),
+            fmt(r.recovery_p99_ms),
+            fmt(r.recovery_max_ms),
+            if r.failures.is_empty() {
+                "pass"
+            } else {
+                "FAIL"
+            }
+        ));
+    }
+    for (i, r) in rounds.iter().enumerate() {
+        for f in &r.failures {
+            out.push_str(&format!("\nround {}: {f}", i + 1));
+        }
+    }
+    out
+}

@@ -1,0 +1,52 @@
+//! How long a fault kept a node's instances away: each instance whose shard the node
+//! held is read every 100 ms from the moment of the fault until it answers, so the
+//! figure is the outage itself, not the gap until the traffic happened to ask again.
+
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+use crate::client::{Call, Client};
+use crate::each::each;
+
+/// The instances among `ids` whose shard `node` holds now (crc32 of the id mod 1 024,
+/// as the nodes and HAProxy compute it).
+pub async fn held_by(pool: &PgPool, node: &str, ids: &[String]) -> Result<Vec<String>, String> {
+    let shards: Vec<i32> = sqlx::query_scalar(
+        "SELECT shard_id FROM shard_lease WHERE split_part(node_id, '/', 1) = $1",
+    )
+    .bind(node)
+    .fetch_all(pool)
+    .await
+    .map_err(|e| format!("reading the leases: {e}"))?;
+    Ok(ids
+        .iter()
+        .filter(|id| {
+            let shard = (crc32fast::hash(id.as_bytes()) % 1024) as i32;
+            shards.contains(&shard)
+        })
+        .cloned()
+        .collect())
+}
+
+/// Reads each of `ids` every 100 ms from `since` until it answers 200; the
+/// milliseconds each took (`None`: not within a minute).
+pub async fn until_served(client: &Client, ids: Vec<String>, since: Instant) -> Vec<Option<f64>> {
+    let outcome = each(ids, 64, |id| {
+        let client = client.clone();
+        async move {
+            let call = Call::get(format!("/v1/instances/{id}/snapshot"));
+            while since.elapsed() < Duration::from_secs(60) {
+                let answered =
+                    tokio::time::timeout(Duration::from_secs(2), client.send(&call)).await;
+                if matches!(answered, Ok(Ok(ref a)) if a.status.as_u16() == 200) {
+                    return Ok(Some(since.elapsed().as_secs_f64() * 1e3));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(None)
+        }
+    })
+    .await;
+    outcome.unwrap_or_default()
+}
