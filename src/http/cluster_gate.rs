@@ -193,7 +193,12 @@ impl Gate {
                         tracing::warn!(shard = misrouted.shard, %addr, "the owner is unreachable");
                         refused_by = Some(target.name.clone());
                     }
-                    // The request may have been served: not sent again.
+                    // A read is sent again (a connection the owner closed as it left);
+                    // a write may have been served: not sent again.
+                    Err(e @ ForwardError::NoAnswer(..)) if parts.method.is_safe() => {
+                        tracing::warn!(shard = misrouted.shard, error = %e, "forwarding a read failed");
+                        refused_by = Some(target.name.clone());
+                    }
                     Err(e @ ForwardError::NoAnswer(..)) => {
                         tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
                         break;

@@ -79,31 +79,19 @@ impl TestServer {
                 (url, Cleanup::Schema { admin_url, schema })
             }
         };
-        let mut env: Vec<(String, String)> = vec![
+        let env: Vec<(String, String)> = vec![
             ("IDENTITY_OS_BIND".into(), "127.0.0.1:0".into()),
             ("IDENTITY_OS_DATABASE_URL".into(), url),
             ("IDENTITY_OS_BOOTSTRAP_KEY".into(), KEY.into()),
             ("IDENTITY_OS_LOG".into(), "info".into()),
         ];
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let (child, base) = spawn(&env).await;
-        TestServer {
-            child,
-            base,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            cleanup,
-            env,
-        }
+        TestServer::spawned(env, extra, cleanup).await
     }
 
     /// Another server on this one's database (a second cluster node), with `extra`
     /// settings instead of this one's extras.
     pub async fn start_beside(&self, extra: &[(&str, &str)]) -> TestServer {
-        let mut env: Vec<(String, String)> = self
+        let env: Vec<(String, String)> = self
             .env
             .iter()
             .filter(|(k, _)| {
@@ -117,30 +105,37 @@ impl TestServer {
             })
             .cloned()
             .collect();
+        TestServer::spawned(env, extra, Cleanup::Borrowed).await
+    }
+
+    /// Requests through another process in front of the servers (HAProxy), which is
+    /// stopped when this is dropped.
+    pub fn adopt(child: Child, base: String) -> TestServer {
+        TestServer::of(child, base, Cleanup::Borrowed, Vec::new())
+    }
+
+    /// Starts the binary with `env` and `extra` settings.
+    async fn spawned(
+        mut env: Vec<(String, String)>,
+        extra: &[(&str, &str)],
+        cleanup: Cleanup,
+    ) -> TestServer {
         env.extend(
             extra
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
         let (child, base) = spawn(&env).await;
-        TestServer {
-            child,
-            base,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            cleanup: Cleanup::Borrowed,
-            env,
-        }
+        TestServer::of(child, base, cleanup, env)
     }
 
-    /// Requests through another process in front of the servers (HAProxy), which is
-    /// stopped when this is dropped.
-    pub fn adopt(child: Child, base: String) -> TestServer {
+    fn of(child: Child, base: String, cleanup: Cleanup, env: Vec<(String, String)>) -> TestServer {
         TestServer {
             child,
             base,
             client: Client::builder(TokioExecutor::new()).build_http(),
-            cleanup: Cleanup::Borrowed,
-            env: Vec::new(),
+            cleanup,
+            env,
         }
     }
 

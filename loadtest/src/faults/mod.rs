@@ -35,6 +35,9 @@ pub enum Fault {
     Pause,
     /// SIGTERM and start again of every node in turn, each once the last is serving.
     Restart,
+    /// SIGSTOP of n2 for 3 s, then SIGCONT: shorter than its validity, so no lease may
+    /// change hands.
+    BriefPause,
 }
 
 pub struct Plan {
@@ -121,6 +124,7 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
     tokio::time::sleep(length / 3).await;
     let victim = cluster.nodes[1].name.clone();
     let taken = probe::held_by(&pool, &victim, &ids).await?;
+    let leases_before = leases(&pool).await?;
     let fault_at = Instant::now();
     // Probed from the moment the node is gone: a read that reached it just before
     // would count as served.
@@ -142,6 +146,11 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
             tokio::time::sleep(Duration::from_secs(plan.pause_secs)).await;
             cluster.nodes[1].signal("CONT");
         }
+        Fault::BriefPause => {
+            cluster.nodes[1].signal("STOP");
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            cluster.nodes[1].signal("CONT");
+        }
         Fault::Restart => {
             for node in &mut cluster.nodes {
                 node.stop().await;
@@ -154,6 +163,11 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
         append_log(path, &log)?;
     }
     let mut verdict = check::check(&log, &pool).await?;
+    if plan.fault == Fault::BriefPause && leases(&pool).await? != leases_before {
+        verdict
+            .violations
+            .push("a 3 s pause changed shard leases (their holder or epoch)".into());
+    }
     pool.close().await;
     if let Some(probes) = probes {
         let served = probes.await.map_err(|e| e.to_string())?;
@@ -163,6 +177,16 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
     }
     drop(cluster);
     Ok(judge(plan.fault, verdict))
+}
+
+/// Every shard's holder (without its generation) and epoch.
+async fn leases(pool: &PgPool) -> Result<Vec<(i32, Option<String>, i64)>, String> {
+    sqlx::query_as(
+        "SELECT shard_id, split_part(node_id, '/', 1), epoch FROM shard_lease ORDER BY shard_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(|e| format!("reading the leases: {e}"))
 }
 
 /// The pass figures of docs/cluster.md.
@@ -184,6 +208,7 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
                 ));
             }
         }
+        Fault::BriefPause => {}
         Fault::Restart => {
             if verdict.errors() > 0 {
                 failures.push(format!(

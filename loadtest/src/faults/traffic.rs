@@ -9,16 +9,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::client::{Call, Client};
-
-const MODES: [&str; 7] = [
-    "PERCEPTION",
-    "EXPLORATION",
-    "ORDER",
-    "ASSERTION",
-    "CONNECTION",
-    "IDENTITY",
-    "STRESS_RESPONSE",
-];
+use crate::scenarios::MODES;
 
 /// One request and its answer.
 #[derive(Debug, Clone, Serialize)]

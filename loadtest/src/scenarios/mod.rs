@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::client::{Call, Client};
 use crate::each::each;
 
-const MODES: [&str; 7] = [
+pub const MODES: [&str; 7] = [
     "PERCEPTION",
     "EXPLORATION",
     "ORDER",
