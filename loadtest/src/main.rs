@@ -11,6 +11,7 @@ mod cpu;
 mod driver;
 mod each;
 mod faults;
+mod proxy;
 mod recovery;
 mod report;
 mod scenarios;
@@ -86,6 +87,9 @@ struct FaultArgs {
     /// How long `pause` keeps the node stopped.
     #[arg(long, default_value_t = 15)]
     pause_secs: u64,
+    /// How long `pg-cut` keeps PostgreSQL away.
+    #[arg(long, default_value_t = 5)]
+    cut_secs: u64,
     /// Append every request of every round here, as JSON lines.
     #[arg(long)]
     log: Option<std::path::PathBuf>,
@@ -192,6 +196,7 @@ async fn main() -> ExitCode {
                 rate: args.rate,
                 secs: args.secs,
                 pause_secs: args.pause_secs,
+                cut_secs: args.cut_secs,
                 log: args.log,
             };
             match faults::run(&plan).await {

@@ -1,6 +1,8 @@
 //! Black-box tests: the real server binary on a free port, on SQLite and on PostgreSQL.
 
 mod cases;
+// The load tool's proxy: one copy for its PostgreSQL-cut round and these tests.
+#[path = "../../loadtest/src/proxy.rs"]
 mod proxy;
 mod raw;
 mod server;

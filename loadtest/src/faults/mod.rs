@@ -5,8 +5,10 @@
 //! loop of `--rate` requests a second through it for `--secs`, injects one fault a third
 //! of the way in, and then checks the log against what PostgreSQL holds (`check.rs`).
 //! A round passes with no violation and its fault's figure met: after a kill or a pause
-//! the node's instances served again within p99 ≤ 8 s; through a rolling restart not
-//! one request fails.
+//! the node's instances served again within p99 ≤ 8 s; after a 3 s pause no lease
+//! changed; after PostgreSQL comes back from a cut, every instance served within
+//! p99 ≤ 3 s; through a rolling restart not one request fails. The nodes reach
+//! PostgreSQL through a TCP proxy (`proxy.rs`), which the PostgreSQL cut uses.
 
 mod check;
 mod nodes;
@@ -20,6 +22,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::client::Client;
+use crate::proxy::Proxy;
 use crate::scenarios;
 
 use check::Verdict;
@@ -38,6 +41,9 @@ pub enum Fault {
     /// SIGSTOP of n2 for 3 s, then SIGCONT: shorter than its validity, so no lease may
     /// change hands.
     BriefPause,
+    /// Every node's connections to PostgreSQL cut for `--cut-secs` (a TCP proxy between
+    /// them): service must be back within 3 s of PostgreSQL's return.
+    PgCut,
 }
 
 pub struct Plan {
@@ -52,6 +58,7 @@ pub struct Plan {
     pub rate: u64,
     pub secs: u64,
     pub pause_secs: u64,
+    pub cut_secs: u64,
     /// The request log of every round, as JSON lines.
     pub log: Option<std::path::PathBuf>,
 }
@@ -108,8 +115,18 @@ pub async fn run(plan: &Plan) -> Result<Vec<Round>, String> {
 }
 
 async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
-    let mut cluster =
-        Cluster::start(&plan.server_bin, &plan.haproxy_config, url, &plan.key).await?;
+    // The nodes reach PostgreSQL through a proxy that can cut them off.
+    let proxy = Proxy::start(host_port(url)?)
+        .await
+        .map_err(|e| format!("proxy: {e}"))?;
+    let nodes_url = through(url, proxy.port)?;
+    let mut cluster = Cluster::start(
+        &plan.server_bin,
+        &plan.haproxy_config,
+        &nodes_url,
+        &plan.key,
+    )
+    .await?;
     let client = Client::new(&cluster.front, Some(plan.key.clone()), 256)?;
     let ids = scenarios::create_instances(&client, plan.instances).await?;
     scenarios::warm(&client, &ids).await?;
@@ -151,6 +168,17 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
             tokio::time::sleep(Duration::from_secs(3)).await;
             cluster.nodes[1].signal("CONT");
         }
+        Fault::PgCut => {
+            proxy.cut();
+            tokio::time::sleep(Duration::from_secs(plan.cut_secs)).await;
+            proxy.restore();
+            // Every instance, from PostgreSQL's return.
+            let (client, ids) = (client.clone(), ids.clone());
+            let back = Instant::now();
+            probes = Some(tokio::spawn(async move {
+                probe::until_served(&client, ids, back).await
+            }));
+        }
         Fault::Restart => {
             for node in &mut cluster.nodes {
                 node.stop().await;
@@ -177,6 +205,32 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
     }
     drop(cluster);
     Ok(judge(plan.fault, verdict))
+}
+
+/// `host:port` of a `postgres://` URL.
+fn host_port(url: &str) -> Result<String, String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    if authority.contains(':') {
+        Ok(authority.to_owned())
+    } else if authority.is_empty() {
+        Err(format!("{url}: no host"))
+    } else {
+        Ok(format!("{authority}:5432"))
+    }
+}
+
+/// `url` with its host and port replaced by the proxy's.
+fn through(url: &str, port: u16) -> Result<String, String> {
+    let authority = host_port(url)?;
+    let (host, _) = authority.split_once(':').unwrap_or((&authority, ""));
+    let written = if url.contains(&authority) {
+        authority.clone()
+    } else {
+        host.to_owned()
+    };
+    Ok(url.replacen(&written, &format!("127.0.0.1:{port}"), 1))
 }
 
 /// Every shard's holder (without its generation) and epoch.
@@ -209,6 +263,20 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
             }
         }
         Fault::BriefPause => {}
+        Fault::PgCut => {
+            if p99.is_some_and(|p| p > 3000.0) {
+                failures.push(format!(
+                    "service back p99 {:.0} ms after PostgreSQL returned > 3 000 ms",
+                    p99.unwrap_or(0.0)
+                ));
+            }
+            if verdict.unrecovered > 0 {
+                failures.push(format!(
+                    "{} instances never served again",
+                    verdict.unrecovered
+                ));
+            }
+        }
         Fault::Restart => {
             if verdict.errors() > 0 {
                 failures.push(format!(
@@ -274,4 +342,23 @@ pub fn markdown(rounds: &[Round]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nodes_url_goes_through_the_proxy() {
+        let url = "postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3Dx";
+        assert_eq!(host_port(url), Ok("127.0.0.1:5432".to_owned()));
+        assert_eq!(
+            through(url, 7000),
+            Ok("postgres://postgres@127.0.0.1:7000/test?options=-c%20search_path%3Dx".to_owned())
+        );
+        assert_eq!(
+            through("postgres://db.local/idos", 7000),
+            Ok("postgres://127.0.0.1:7000/idos".to_owned())
+        );
+    }
 }

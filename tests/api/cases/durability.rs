@@ -182,7 +182,9 @@ pub async fn nothing_acknowledged_is_lost_when_the_server_is_killed(db: Db) {
 
 pub async fn the_server_rides_out_a_database_outage() {
     let target = crate::server::postgres_host_port(&crate::server::postgres_url());
-    let proxy = crate::proxy::Proxy::start(target).await;
+    let proxy = crate::proxy::Proxy::start(target)
+        .await
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
     let server = TestServer::start(
         Db::PostgresVia(proxy.port),
         &[

@@ -1,5 +1,6 @@
 //! A TCP proxy in front of PostgreSQL that can cut the database off and bring it back:
-//! the "database down" of the fault tests, without stopping the server other tests use.
+//! the PostgreSQL-cut fault round (`faults/`), and the outage test of `tests/api`, which
+//! includes this file.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,15 +15,10 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Listens on a free port and forwards to `target` (host:port).
-    pub async fn start(target: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let port = listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("{e}"));
+    /// Listens on a free loopback port and forwards to `target` (host:port).
+    pub async fn start(target: String) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
         let down = Arc::new(AtomicBool::new(false));
         let cut = Arc::new(Notify::new());
         let (d, c) = (down.clone(), cut.clone());
@@ -45,7 +41,7 @@ impl Proxy {
                 });
             }
         });
-        Proxy { port, down, cut }
+        Ok(Proxy { port, down, cut })
     }
 
     /// Drops every open connection and refuses new ones.
