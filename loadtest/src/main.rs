@@ -90,6 +90,9 @@ struct FaultArgs {
     /// How long `pg-cut` keeps PostgreSQL away.
     #[arg(long, default_value_t = 5)]
     cut_secs: u64,
+    /// The nodes' activations per second (`storm`); default: theirs.
+    #[arg(long)]
+    activations_per_second: Option<u32>,
     /// Append every request of every round here, as JSON lines.
     #[arg(long)]
     log: Option<std::path::PathBuf>,
@@ -197,6 +200,7 @@ async fn main() -> ExitCode {
                 secs: args.secs,
                 pause_secs: args.pause_secs,
                 cut_secs: args.cut_secs,
+                activations_per_second: args.activations_per_second,
                 log: args.log,
             };
             match faults::run(&plan).await {

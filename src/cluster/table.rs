@@ -23,6 +23,9 @@ struct Held {
     epoch: AtomicU64,
     /// Being handed over: no new request is taken, the ones under way still answer.
     closing: AtomicBool,
+    /// Its validity ran out (renewals failed) and its actors were evicted; it stays held,
+    /// so that a renewal that finds the lease still ours revives it at once.
+    dormant: AtomicBool,
     /// Milliseconds since `ShardTable::base`.
     valid_until: AtomicU64,
 }
@@ -87,6 +90,7 @@ impl ShardTable {
         if let Some(held) = self.held.get(usize::from(shard)) {
             held.valid_until.store(valid_until, Ordering::Release);
             held.closing.store(false, Ordering::Release);
+            held.dormant.store(false, Ordering::Release);
             held.epoch.store(epoch, Ordering::Release);
         }
     }
@@ -97,6 +101,7 @@ impl ShardTable {
             && held.epoch.load(Ordering::Acquire) == epoch
         {
             held.valid_until.fetch_max(valid_until, Ordering::AcqRel);
+            held.dormant.store(false, Ordering::Release);
         }
     }
 
@@ -117,16 +122,16 @@ impl ShardTable {
             .collect()
     }
 
-    /// Held shards whose validity has run out (renewals failing): no longer served.
+    /// Held shards whose validity has just run out (renewals failing): no longer
+    /// served, each reported once until a renewal revives it.
     pub fn lapsed(&self) -> Vec<u16> {
         let now = self.now();
         self.held()
             .into_iter()
             .filter(|(s, _)| {
-                self.held[usize::from(*s)]
-                    .valid_until
-                    .load(Ordering::Acquire)
-                    <= now
+                let held = &self.held[usize::from(*s)];
+                held.valid_until.load(Ordering::Acquire) <= now
+                    && !held.dormant.swap(true, Ordering::AcqRel)
             })
             .map(|(s, _)| s)
             .collect()
@@ -189,6 +194,8 @@ mod tests {
         tokio::time::advance(Duration::from_millis(1)).await;
         assert_eq!(table.serving(7), None);
         assert_eq!(table.lapsed(), vec![7]);
+        // Reported once; a renewal at its epoch revives it.
+        assert!(table.lapsed().is_empty());
         table.extend(7, 3, table.now() + 4000);
         assert_eq!(table.serving(7), Some(3));
         table.drop_shard(7);

@@ -23,6 +23,11 @@ pub struct Verdict {
     pub recovery_ms: Vec<f64>,
     /// Of those, the ones not served again within a minute.
     pub unrecovered: usize,
+    /// What their reads got before they were served, by status (0: no answer).
+    pub probe_refusals: BTreeMap<u16, usize>,
+    /// Activations the surviving nodes made, and refused, from the fault on.
+    pub activations: u64,
+    pub activations_refused: u64,
 }
 
 /// Checks `log` against the history in `pool`.

@@ -44,6 +44,11 @@ pub enum Fault {
     /// Every node's connections to PostgreSQL cut for `--cut-secs` (a TCP proxy between
     /// them): service must be back within 3 s of PostgreSQL's return.
     PgCut,
+    /// SIGKILL of n2 holding a third of many instances (`--instances 10000`), each read
+    /// at once by the probes: the survivors activate them at their bounded rate
+    /// (`--activations-per-second`), refuse the rest with 503 only, and serve all
+    /// within 20 s.
+    Storm,
 }
 
 pub struct Plan {
@@ -59,6 +64,8 @@ pub struct Plan {
     pub secs: u64,
     pub pause_secs: u64,
     pub cut_secs: u64,
+    /// The nodes' `cluster.activations_per_second`, if not their default.
+    pub activations_per_second: Option<u32>,
     /// The request log of every round, as JSON lines.
     pub log: Option<std::path::PathBuf>,
 }
@@ -120,16 +127,32 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
         .await
         .map_err(|e| format!("proxy: {e}"))?;
     let nodes_url = through(url, proxy.port)?;
+    let extra: Vec<(String, String)> = plan
+        .activations_per_second
+        .map(|rate| {
+            (
+                "IDENTITY_OS_CLUSTER__ACTIVATIONS_PER_SECOND".to_owned(),
+                rate.to_string(),
+            )
+        })
+        .into_iter()
+        .collect();
     let mut cluster = Cluster::start(
         &plan.server_bin,
         &plan.haproxy_config,
         &nodes_url,
         &plan.key,
+        &extra,
     )
     .await?;
     let client = Client::new(&cluster.front, Some(plan.key.clone()), 256)?;
     let ids = scenarios::create_instances(&client, plan.instances).await?;
-    scenarios::warm(&client, &ids).await?;
+    // Every instance resident before the fault (read until it answers: the nodes'
+    // activation rate may turn some reads away for a while).
+    let warmed = probe::until_served(&client, ids.clone(), Instant::now()).await;
+    if warmed.served_ms.iter().any(Option::is_none) {
+        return Err("some instances could not be read within a minute of their creation".into());
+    }
     let length = Duration::from_secs(plan.secs);
     let start = Instant::now();
     let traffic = {
@@ -152,8 +175,10 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
         }))
     };
     let mut probes = None;
+    let survivors = [cluster.nodes[0].addr.clone(), cluster.nodes[2].addr.clone()];
+    let activations_before = activations(&survivors).await;
     match plan.fault {
-        Fault::Kill => {
+        Fault::Kill | Fault::Storm => {
             cluster.nodes[1].signal("KILL");
             probes = probe_from(&client);
         }
@@ -198,13 +223,41 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
     }
     pool.close().await;
     if let Some(probes) = probes {
-        let served = probes.await.map_err(|e| e.to_string())?;
-        verdict.unrecovered = served.iter().filter(|s| s.is_none()).count();
-        verdict.recovery_ms = served.into_iter().flatten().collect();
+        let probed = probes.await.map_err(|e| e.to_string())?;
+        verdict.unrecovered = probed.served_ms.iter().filter(|s| s.is_none()).count();
+        verdict.recovery_ms = probed.served_ms.into_iter().flatten().collect();
         verdict.recovery_ms.sort_by(f64::total_cmp);
+        verdict.probe_refusals = probed.refusals;
     }
+    let activations_after = activations(&survivors).await;
+    verdict.activations = activations_after.0.saturating_sub(activations_before.0);
+    verdict.activations_refused = activations_after.1.saturating_sub(activations_before.1);
     drop(cluster);
     Ok(judge(plan.fault, verdict))
+}
+
+/// Activations the nodes at `addrs` made and refused so far, from their `/metrics`.
+async fn activations(addrs: &[String]) -> (u64, u64) {
+    let mut total = (0, 0);
+    for addr in addrs {
+        let Ok(client) = Client::new(&format!("http://{addr}"), None, 1) else {
+            continue;
+        };
+        let Ok(answer) = client.send(&crate::client::Call::get("/metrics")).await else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&answer.body);
+        let value = |name: &str| -> u64 {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().last())
+                .and_then(|v| v.parse::<f64>().ok())
+                .map_or(0, |v| v as u64)
+        };
+        total.0 += value("identity_os_actor_activations_total");
+        total.1 += value("identity_os_cluster_activations_refused_total");
+    }
+    total
 }
 
 /// `host:port` of a `postgres://` URL.
@@ -263,6 +316,22 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
             }
         }
         Fault::BriefPause => {}
+        Fault::Storm => {
+            let max = verdict.recovery_ms.last().copied();
+            if max.is_some_and(|m| m > 20_000.0) || verdict.unrecovered > 0 {
+                failures.push(format!(
+                    "not every instance served within 20 s (max {:?} ms, {} never)",
+                    max.map(f64::round),
+                    verdict.unrecovered
+                ));
+            }
+            if verdict.probe_refusals.keys().any(|s| *s != 503) {
+                failures.push(format!(
+                    "refusals other than 503 while activating: {:?}",
+                    verdict.probe_refusals
+                ));
+            }
+        }
         Fault::PgCut => {
             if p99.is_some_and(|p| p > 3000.0) {
                 failures.push(format!(
@@ -337,6 +406,16 @@ pub fn markdown(rounds: &[Round]) -> String {
         ));
     }
     for (i, r) in rounds.iter().enumerate() {
+        if r.fault == Fault::Storm {
+            out.push_str(&format!(
+                "\nround {}: the survivors activated {} instances and refused {} activations; \
+                 the probes' answers before 200: {:?}",
+                i + 1,
+                r.verdict.activations,
+                r.verdict.activations_refused,
+                r.verdict.probe_refusals
+            ));
+        }
         for f in &r.failures {
             out.push_str(&format!("\nround {}: {f}", i + 1));
         }

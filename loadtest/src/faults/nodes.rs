@@ -64,6 +64,7 @@ impl Cluster {
         haproxy_config: &str,
         database_url: &str,
         key: &str,
+        extra: &[(String, String)],
     ) -> Result<Cluster, String> {
         let port = free_port()?;
         let front = format!("127.0.0.1:{}", free_port()?);
@@ -101,6 +102,7 @@ impl Cluster {
                 ("IDENTITY_OS_CLUSTER__NODE_ID".into(), name.clone()),
                 ("IDENTITY_OS_CLUSTER__HAPROXY_ADMIN".into(), admin.clone()),
             ]);
+            env.extend(extra.iter().cloned());
             let mut node = Node {
                 name,
                 addr: addr.clone(),
@@ -120,27 +122,34 @@ impl Cluster {
         Ok(cluster)
     }
 
-    /// Until every node holds shards, none is unowned, and HAProxy answers.
+    /// Until every node holds shards, none is unowned, the split has stayed the same
+    /// for a second (hand-overs done), and HAProxy answers.
     async fn wait_balanced(&self, key: &str) -> Result<(), String> {
         let node = Client::new(&format!("http://{}", self.nodes[0].addr), None, 1)?;
         let front = Client::new(&self.front, Some(key.to_owned()), 1)?;
         let started = Instant::now();
+        let mut previous: Option<Vec<u64>> = None;
         while started.elapsed() < Duration::from_secs(60) {
             let status = node.send(&Call::get("/cluster/status")).await;
-            let balanced = status.ok().and_then(|a| a.json().ok()).is_some_and(|s| {
-                let nodes = s["nodes"].as_array().map_or(0, |n| {
-                    n.iter().filter(|n| n["shards"].as_u64() > Some(0)).count()
-                });
-                nodes == 3 && s["unowned_shards"] == 0
+            let split: Option<Vec<u64>> = status.ok().and_then(|a| a.json().ok()).and_then(|s| {
+                let shards: Vec<u64> = s["nodes"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|n| n["shards"].as_u64())
+                    .collect();
+                let whole =
+                    shards.len() == 3 && shards.iter().all(|n| *n > 0) && s["unowned_shards"] == 0;
+                whole.then_some(shards)
             });
             let ready = front
                 .send(&Call::get("/v1/personas"))
                 .await
                 .is_ok_and(|a| a.status.is_success());
-            if balanced && ready {
+            if ready && split.is_some() && split == previous {
                 return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            previous = split;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
         }
         Err("the cluster did not balance within 60 s".into())
     }

@@ -2,6 +2,7 @@
 //! held is read every 100 ms from the moment of the fault until it answers, so the
 //! figure is the outage itself, not the gap until the traffic happened to ask again.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -29,24 +30,45 @@ pub async fn held_by(pool: &PgPool, node: &str, ids: &[String]) -> Result<Vec<St
         .collect())
 }
 
-/// Reads each of `ids` every 100 ms from `since` until it answers 200; the
-/// milliseconds each took (`None`: not within a minute).
-pub async fn until_served(client: &Client, ids: Vec<String>, since: Instant) -> Vec<Option<f64>> {
+/// What the probes saw.
+#[derive(Debug, Default)]
+pub struct Probed {
+    /// Per instance, the milliseconds until it answered 200 (`None`: not within a
+    /// minute).
+    pub served_ms: Vec<Option<f64>>,
+    /// The other answers on the way, by status (0: none came).
+    pub refusals: BTreeMap<u16, usize>,
+}
+
+/// Reads each of `ids` every 100 ms from `since` until it answers 200.
+pub async fn until_served(client: &Client, ids: Vec<String>, since: Instant) -> Probed {
     let outcome = each(ids, 64, |id| {
         let client = client.clone();
         async move {
             let call = Call::get(format!("/v1/instances/{id}/snapshot"));
+            let mut refusals = Vec::new();
             while since.elapsed() < Duration::from_secs(60) {
                 let answered =
-                    tokio::time::timeout(Duration::from_secs(2), client.send(&call)).await;
-                if matches!(answered, Ok(Ok(ref a)) if a.status.as_u16() == 200) {
-                    return Ok(Some(since.elapsed().as_secs_f64() * 1e3));
+                    tokio::time::timeout(Duration::from_secs(5), client.send(&call)).await;
+                match answered {
+                    Ok(Ok(a)) if a.status.as_u16() == 200 => {
+                        return Ok((Some(since.elapsed().as_secs_f64() * 1e3), refusals));
+                    }
+                    Ok(Ok(a)) => refusals.push(a.status.as_u16()),
+                    _ => refusals.push(0),
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Ok(None)
+            Ok((None, refusals))
         }
     })
     .await;
-    outcome.unwrap_or_default()
+    let mut probed = Probed::default();
+    for (served, refusals) in outcome.unwrap_or_default() {
+        probed.served_ms.push(served);
+        for status in refusals {
+            *probed.refusals.entry(status).or_default() += 1;
+        }
+    }
+    probed
 }

@@ -18,7 +18,7 @@ use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::Command;
-use crate::store::{Fence, InstanceFilter, InstanceRecord, NewInstance, Page};
+use crate::store::{Fence, InstanceFilter, InstanceRecord, NewInstance, Page, StoreError};
 use crate::timestamp::Timestamp;
 
 use super::calls::call;
@@ -66,17 +66,8 @@ pub async fn create_instance(
     account: &Account,
     request: NewInstanceRequest,
 ) -> Result<(InstanceRecord, Option<Fence>), ApiError> {
-    let (id, fence) = match &state.cluster {
-        None => (InstanceId::generate(), None),
-        Some(cluster) => {
-            let (id, fence) = cluster.new_instance_id().ok_or_else(|| {
-                ApiError::unavailable("this node serves no shard yet; retry shortly")
-            })?;
-            (id, Some(fence))
-        }
-    };
-    let new = NewInstance {
-        id,
+    let mut new = NewInstance {
+        id: InstanceId::generate(),
         account_id: account.id.clone(),
         meta: request.meta,
         persona: request.persona,
@@ -84,8 +75,23 @@ pub async fn create_instance(
         state: EngineState::new(request.profile),
         created_at: Timestamp::now(),
     };
-    let record = state.store.create_instance(&new, fence.as_ref()).await?;
-    Ok((record, fence))
+    let Some(cluster) = &state.cluster else {
+        return Ok((state.store.create_instance(&new, None).await?, None));
+    };
+    // A shard picked here may be handed over before the insert (which then writes
+    // nothing): pick again, in a shard this node still serves.
+    for _ in 0..3 {
+        let (id, fence) = cluster
+            .new_instance_id()
+            .ok_or_else(|| ApiError::unavailable("this node serves no shard yet; retry shortly"))?;
+        new.id = id;
+        match state.store.create_instance(&new, Some(&fence)).await {
+            Ok(record) => return Ok((record, Some(fence))),
+            Err(StoreError::Fenced) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Fenced.into())
 }
 
 /// Residency is known only to the runtime, so `status=active|passivated` filters the
