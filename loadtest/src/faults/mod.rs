@@ -325,7 +325,9 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
                     verdict.unrecovered
                 ));
             }
-            if verdict.probe_refusals.keys().any(|s| *s != 503) {
+            // Answers only: a read that got none (0) met the kill itself (a connection
+            // to the dead node, HAProxy's retries), not the activation bound.
+            if verdict.probe_refusals.keys().any(|s| *s != 503 && *s != 0) {
                 failures.push(format!(
                     "refusals other than 503 while activating: {:?}",
                     verdict.probe_refusals
