@@ -236,6 +236,20 @@ async fn round(plan: &Plan, url: &str) -> Result<Round, String> {
     Ok(judge(plan.fault, verdict))
 }
 
+/// Fails the round unless every probed instance was served again, at p99 within
+/// `bound_ms`.
+fn served_within(verdict: &Verdict, bound_ms: f64, what: &str, failures: &mut Vec<String>) {
+    if let Some(p99) = verdict.recovery_quantile(0.99).filter(|p| *p > bound_ms) {
+        failures.push(format!("{what}: p99 {p99:.0} ms > {bound_ms:.0} ms"));
+    }
+    if verdict.unrecovered > 0 {
+        failures.push(format!(
+            "{} instances never served again",
+            verdict.unrecovered
+        ));
+    }
+}
+
 /// Activations the nodes at `addrs` made and refused so far, from their `/metrics`.
 async fn activations(addrs: &[String]) -> (u64, u64) {
     let mut total = (0, 0);
@@ -301,20 +315,7 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
     let mut failures: Vec<String> = verdict.violations.iter().take(20).cloned().collect();
     let p99 = verdict.recovery_quantile(0.99);
     match fault {
-        Fault::Kill | Fault::Pause => {
-            if p99.is_some_and(|p| p > 8000.0) {
-                failures.push(format!(
-                    "recovery p99 {:.0} ms > 8 000 ms",
-                    p99.unwrap_or(0.0)
-                ));
-            }
-            if verdict.unrecovered > 0 {
-                failures.push(format!(
-                    "{} instances never served again",
-                    verdict.unrecovered
-                ));
-            }
-        }
+        Fault::Kill | Fault::Pause => served_within(&verdict, 8000.0, "recovery", &mut failures),
         Fault::BriefPause => {}
         Fault::Storm => {
             let max = verdict.recovery_ms.last().copied();
@@ -334,20 +335,12 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
                 ));
             }
         }
-        Fault::PgCut => {
-            if p99.is_some_and(|p| p > 3000.0) {
-                failures.push(format!(
-                    "service back p99 {:.0} ms after PostgreSQL returned > 3 000 ms",
-                    p99.unwrap_or(0.0)
-                ));
-            }
-            if verdict.unrecovered > 0 {
-                failures.push(format!(
-                    "{} instances never served again",
-                    verdict.unrecovered
-                ));
-            }
-        }
+        Fault::PgCut => served_within(
+            &verdict,
+            3000.0,
+            "service back after PostgreSQL returned",
+            &mut failures,
+        ),
         Fault::Restart => {
             if verdict.errors() > 0 {
                 failures.push(format!(
