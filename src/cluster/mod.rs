@@ -198,6 +198,11 @@ impl Cluster {
         })
     }
 
+    /// The epoch this node holds `id`'s shard at, servable or not (stamped on appends).
+    pub fn held_epoch(&self, id: &InstanceId) -> Option<u64> {
+        self.table.held_epoch(shard_of(id.as_str()))
+    }
+
     /// Whether one more instance may be activated now.
     pub fn admit_activation(&self) -> bool {
         let admitted = self.activations.check().is_ok();

@@ -78,6 +78,16 @@ impl ShardTable {
         (epoch != 0 && self.now() < held.valid_until.load(Ordering::Acquire)).then_some(epoch)
     }
 
+    /// The epoch `shard` is held at, servable or not.
+    pub fn held_epoch(&self, shard: u16) -> Option<u64> {
+        let epoch = self
+            .held
+            .get(usize::from(shard))?
+            .epoch
+            .load(Ordering::Acquire);
+        (epoch != 0).then_some(epoch)
+    }
+
     /// Takes no new request for `shard` (its hand-over begins); answers under way go out.
     pub fn close(&self, shard: u16) {
         if let Some(held) = self.held.get(usize::from(shard)) {
@@ -115,10 +125,7 @@ impl ShardTable {
     /// Every held shard with its epoch, servable or not (renewal sends them all).
     pub fn held(&self) -> Vec<(u16, u64)> {
         (0..SHARDS)
-            .filter_map(|s| {
-                let epoch = self.held[usize::from(s)].epoch.load(Ordering::Acquire);
-                (epoch != 0).then_some((s, epoch))
-            })
+            .filter_map(|s| self.held_epoch(s).map(|e| (s, e)))
             .collect()
     }
 

@@ -235,17 +235,22 @@ impl Journal<Instance> for StoreJournal {
             self.store.claim(id, fence).await?;
         }
         let stored = self.store.load(id).await?;
-        let instance = Instance::restore(stored, self.snapshot_every).map_err(|e| {
+        Instance::restore(stored, self.snapshot_every).map_err(|e| {
             tracing::error!(instance = %id, error = %e, "stored history does not replay");
             StoreError::Corrupt(e.to_string())
-        })?;
-        Ok(match fence.and_then(|f| NonZeroU64::new(f.epoch)) {
-            Some(epoch) => instance.fenced_by(epoch),
-            None => instance,
         })
     }
 
-    async fn persist(&self, _: &InstanceId, append: Append) -> Result<(), StoreError> {
+    /// In cluster mode the append carries the epoch this node holds the instance's shard
+    /// at. That is the epoch the actor was activated under: every end of a held epoch
+    /// (lost, lapsed, handed over) evicts or passivates the shard's actors before the
+    /// shard can be held again, and a shard not served refuses activations. Kept in the
+    /// table rather than in each instance, whose every byte counts (8 KiB goal).
+    async fn persist(&self, id: &InstanceId, mut append: Append) -> Result<(), StoreError> {
+        if let Some(cluster) = &self.cluster {
+            let epoch = cluster.held_epoch(id).and_then(NonZeroU64::new);
+            append.epoch = Some(epoch.ok_or(StoreError::Fenced)?);
+        }
         self.store.append(append).await
     }
 }

@@ -8,8 +8,6 @@
 mod entity;
 mod error;
 
-use std::num::NonZeroU64;
-
 use crate::engine::{
     Contract, Drift, DriftLevel, Dt, Engine, EngineState, EngineVersion, Observation, Profile,
     ResetTarget, Snapshot,
@@ -71,9 +69,6 @@ pub struct Instance {
     last_drift: Drift,
     cycle_cap: Option<u64>,
     stopped: bool,
-    /// Cluster mode: the shard epoch this activation claimed the instance under, stamped
-    /// on every append (`store/fence.rs`); `None` on a single node.
-    epoch: Option<NonZeroU64>,
 }
 
 impl Instance {
@@ -100,7 +95,6 @@ impl Instance {
             cycle_cap: record.meta.cycle_cap,
             stopped: record.stopped,
             snapshot_every: u32::try_from(snapshot_every.max(1)).unwrap_or(u32::MAX),
-            epoch: None,
         };
         for entry in stored.tail {
             if entry.seq != instance.seq + 1 {
@@ -122,13 +116,6 @@ impl Instance {
             instance.last_cycle_at = Some(entry.recorded_at);
         }
         Ok(instance)
-    }
-
-    /// Stamps every later append with the shard epoch the activation claimed the
-    /// instance under (cluster mode).
-    pub fn fenced_by(mut self, epoch: NonZeroU64) -> Instance {
-        self.epoch = Some(epoch);
-        self
     }
 
     /// Lifetime cycles.
@@ -298,7 +285,8 @@ impl Instance {
             account_id: self.account.clone(),
             cycles,
             snapshot,
-            epoch: self.epoch,
+            // Stamped by the journal (cluster mode).
+            epoch: None,
         }
     }
 }
