@@ -96,6 +96,9 @@ struct FaultArgs {
     /// Append every request of every round here, as JSON lines.
     #[arg(long)]
     log: Option<std::path::PathBuf>,
+    /// Keep the nodes' logs (at `info`) in this directory, as `round<N>-<node>.log`.
+    #[arg(long)]
+    node_logs: Option<std::path::PathBuf>,
     /// Write the rounds as JSON here too.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -202,6 +205,7 @@ async fn main() -> ExitCode {
                 cut_secs: args.cut_secs,
                 activations_per_second: args.activations_per_second,
                 log: args.log,
+                node_logs: args.node_logs,
             };
             match faults::run(&plan).await {
                 Ok(rounds) => {

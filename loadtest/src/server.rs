@@ -3,6 +3,7 @@
 //! `--compare`, which runs it once per durability mode) and the baseline, which runs as a
 //! process of its own like the server does.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -17,16 +18,21 @@ pub struct Launched {
     pub base: String,
 }
 
-/// Starts `bin` on `database_url` with bootstrap key `key` and extra `IDENTITY_OS_*`
-/// settings, and waits until it reports its address.
 /// Starts `bin` with exactly the `IDENTITY_OS_*` settings `env` (a cluster node on an
-/// address of its own) and waits until it reports its address.
-pub async fn launch_env(bin: &str, env: &[(String, String)]) -> Result<Launched, String> {
+/// address of its own) and waits until it reports its address; its log is appended to
+/// `log`, if given.
+pub async fn launch_env(
+    bin: &str,
+    env: &[(String, String)],
+    log: Option<&Path>,
+) -> Result<Launched, String> {
     let mut command = Command::new(bin);
     command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    Launched::start(command, bin).await
+    Launched::start(command, bin, log).await
 }
 
+/// Starts `bin` on `database_url` with bootstrap key `key` and extra `IDENTITY_OS_*`
+/// settings, and waits until it reports its address.
 pub async fn launch(
     bin: &str,
     database_url: &str,
@@ -40,7 +46,7 @@ pub async fn launch(
         .env("IDENTITY_OS_BOOTSTRAP_KEY", key)
         .env("IDENTITY_OS_LOG", "info")
         .envs(settings.iter().copied());
-    Launched::start(command, bin).await
+    Launched::start(command, bin, None).await
 }
 
 /// Starts this tool's own baseline (`loadtest baseline`) answering with the bytes of
@@ -52,12 +58,27 @@ pub async fn launch_baseline(reply: &Path) -> Result<Launched, String> {
     command
         .args(["baseline", "--bind", "127.0.0.1:0", "--reply"])
         .arg(reply);
-    Launched::start(command, "the baseline").await
+    Launched::start(command, "the baseline", None).await
 }
 
 impl Launched {
-    /// Spawns `command` and waits for the `address=HOST:PORT` it logs on stderr.
-    async fn start(mut command: Command, what: &str) -> Result<Launched, String> {
+    /// Spawns `command` and waits for the `address=HOST:PORT` it logs on stderr; the
+    /// rest of its log goes to `log` (appended), if given.
+    async fn start(
+        mut command: Command,
+        what: &str,
+        log: Option<&Path>,
+    ) -> Result<Launched, String> {
+        let mut log = match log {
+            Some(path) => Some(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -84,7 +105,13 @@ impl Launched {
         .flatten()
         .ok_or_else(|| format!("{what} did not report its address"))?;
         // Keep draining its log so that it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(file) = &mut log {
+                    let _ = writeln!(file, "{line}");
+                }
+            }
+        });
         Ok(Launched {
             child,
             base: format!("http://{address}"),

@@ -300,5 +300,9 @@ impl Cluster {
             elapsed_ms = millis(started.elapsed()),
             "left the cluster, shards handed over"
         );
+        // Still listening for two scans: a peer that forwards by a table not yet told of
+        // the releases (NOTIFY, else its next scan) gets a 421 and asks the lease table,
+        // where a closed connection would leave a write's outcome unknown.
+        tokio::time::sleep(self.timing.scan_interval * 2).await;
     }
 }

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -147,6 +147,12 @@ impl Cluster {
     /// The configured node name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether [`Cluster::leave`] has begun: answers then close their connection, so
+    /// that no peer or proxy keeps one the node will close when it stops listening.
+    pub fn is_leaving(&self) -> bool {
+        self.leaving.load(Ordering::Acquire)
     }
 
     /// The fence to write `id` under, if this node serves its shard now.

@@ -21,7 +21,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -159,11 +159,12 @@ impl Gate {
         }
     }
 
-    /// Sends the request to the shard's owner; after a 421 or an unreachable owner,
-    /// waits (at most [`HANDOFF_WAIT`]) until the lease table names a holder — a shard
-    /// handed over is free for about one scan — and then serves it here if that is this
-    /// node, or sends it once more; else 503.
-    /// `next` is this node's handler, if it has not run yet.
+    /// Sends the request to the shard's owner. After a 421 or an unreachable owner
+    /// (a shard in hand-over: closed by one node, free for about one scan, taken by the
+    /// next, which serves it once its acquisition returns), asks the lease table again
+    /// every 50 ms, for at most [`HANDOFF_WAIT`] in all: serves the request here if the
+    /// shard came to this node, else sends it to the holder named then; 503 once the
+    /// wait is over. `next` is this node's handler, if it has not run yet.
     async fn forward(
         &self,
         misrouted: Misrouted,
@@ -172,9 +173,10 @@ impl Gate {
         body: Bytes,
         next: Option<Next>,
     ) -> Response {
+        let deadline = tokio::time::Instant::now() + HANDOFF_WAIT;
         let mut owner = misrouted.owner.clone();
-        let mut refused_by = None;
-        for attempt in 0..2 {
+        let mut turned_away = false;
+        loop {
             if let Some(target) = owner.take() {
                 match self
                     .forwarder
@@ -182,8 +184,7 @@ impl Gate {
                     .await
                 {
                     Ok(answer) if answer.status() == StatusCode::MISDIRECTED_REQUEST => {
-                        tracing::debug!(shard = misrouted.shard, owner = %target.name, "owner moved");
-                        refused_by = Some(target.name.clone());
+                        tracing::debug!(shard = misrouted.shard, owner = %target.name, "not served there");
                     }
                     Ok(answer) => {
                         metrics::counter!("identity_os_cluster_forwards_total").increment(1);
@@ -191,25 +192,21 @@ impl Gate {
                     }
                     Err(ForwardError::Unreachable(addr)) => {
                         tracing::warn!(shard = misrouted.shard, %addr, "the owner is unreachable");
-                        refused_by = Some(target.name.clone());
                     }
                     // A read is sent again (a connection the owner closed as it left);
                     // a write may have been served: not sent again.
                     Err(e @ ForwardError::NoAnswer(..)) if parts.method.is_safe() => {
                         tracing::warn!(shard = misrouted.shard, error = %e, "forwarding a read failed");
-                        refused_by = Some(target.name.clone());
                     }
                     Err(e @ ForwardError::NoAnswer(..)) => {
                         tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
                         break;
                     }
                 }
-            }
-            if attempt == 1 {
-                break;
+                turned_away = true;
             }
             match self
-                .settled_owner(id, misrouted.shard, refused_by.as_deref())
+                .holder(id, misrouted.shard, turned_away, deadline)
                 .await
             {
                 Settled::Here(fence) => {
@@ -224,28 +221,30 @@ impl Gate {
         with_node(refusal(&misrouted, false), &self.cluster)
     }
 
-    /// Waits until some node holds the shard: this one, or another than `refused_by`
-    /// (which turned the request away: it is handing the shard over, or gone).
-    async fn settled_owner(
+    /// Waits until some node holds the shard (this one, or one the lease table names),
+    /// pausing 50 ms first if the last one `turned_away` the request, until `deadline`.
+    async fn holder(
         &self,
         id: &InstanceId,
         shard: u16,
-        refused_by: Option<&str>,
+        turned_away: bool,
+        deadline: tokio::time::Instant,
     ) -> Settled {
-        let deadline = tokio::time::Instant::now() + HANDOFF_WAIT;
+        if turned_away {
+            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + HANDOFF_POLL))
+                .await;
+        }
         loop {
             if let Ok(fence) = self.cluster.fence(id) {
                 return Settled::Here(fence);
             }
-            if let Some(owner) = self.cluster.current_owner(shard).await
-                && Some(&*owner.name) != refused_by
-            {
-                return Settled::There(owner);
-            }
             if tokio::time::Instant::now() >= deadline {
                 return Settled::Nobody;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Some(owner) = self.cluster.current_owner(shard).await {
+                return Settled::There(owner);
+            }
+            tokio::time::sleep(HANDOFF_POLL).await;
         }
     }
 }
@@ -257,13 +256,20 @@ enum Settled {
     Nobody,
 }
 
+/// How often a request waiting for a shard in hand-over asks the lease table again.
+const HANDOFF_POLL: Duration = Duration::from_millis(50);
+
 /// How long a request waits for a shard in hand-over (released by one node, not yet
 /// taken by the next: about one scan) before it is refused.
 const HANDOFF_WAIT: Duration = Duration::from_secs(2);
 
 fn with_node(mut response: Response, cluster: &Cluster) -> Response {
+    let headers = response.headers_mut();
     if let Ok(name) = HeaderValue::from_str(cluster.name()) {
-        response.headers_mut().insert(SERVED_BY, name);
+        headers.insert(SERVED_BY, name);
+    }
+    if cluster.is_leaving() {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }

@@ -17,16 +17,16 @@ use hyper_util::rt::TokioExecutor;
 /// of forwarding it on.
 pub const HOP: HeaderName = HeaderName::from_static("x-identity-os-hop");
 
-/// Headers that describe one connection, not the request (RFC 9110 §7.6.1), and the
-/// length the new body sets itself.
-const CONNECTION_HEADERS: [HeaderName; 7] = [
+/// Headers that describe one connection, not the message (RFC 9110 §7.6.1): neither
+/// passed on to the owner nor back from it (a leaving owner's `Connection: close` is
+/// about the pool's connection, not the client's).
+const HOP_BY_HOP: [HeaderName; 6] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     header::TE,
     header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
-    header::CONTENT_LENGTH,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +76,22 @@ impl Forwarder {
             .map_err(|e| ForwardError::Unreachable(format!("{addr}: {e}")))?;
         let headers = request.headers_mut();
         for (name, value) in &parts.headers {
-            if name != header::HOST && !CONNECTION_HEADERS.contains(name) {
+            // The new body sets its own length.
+            if name != header::HOST && name != header::CONTENT_LENGTH && !HOP_BY_HOP.contains(name)
+            {
                 headers.append(name, value.clone());
             }
         }
         headers.insert(HOP, HeaderValue::from_static("1"));
         let answer = tokio::time::timeout(self.timeout, self.client.request(request)).await;
         match answer {
-            Ok(Ok(response)) => Ok(response.map(Body::new)),
+            Ok(Ok(mut response)) => {
+                let headers = response.headers_mut();
+                for name in &HOP_BY_HOP {
+                    headers.remove(name);
+                }
+                Ok(response.map(Body::new))
+            }
             Ok(Err(e)) if e.is_connect() => Err(ForwardError::Unreachable(addr.to_owned())),
             Ok(Err(e)) => Err(ForwardError::NoAnswer(addr.to_owned(), e.to_string())),
             Err(_) => Err(ForwardError::NoAnswer(addr.to_owned(), "timed out".into())),

@@ -19,7 +19,8 @@ pub struct Verdict {
     pub statuses: BTreeMap<u16, usize>,
     pub acknowledged_writes: usize,
     /// Instances the fault took away: the milliseconds from the fault until each was
-    /// served again (`probe.rs`), sorted.
+    /// served again (`probe.rs`), sorted. For a rolling restart: the hand-over waits
+    /// ([`handoff_waits`]).
     pub recovery_ms: Vec<f64>,
     /// Of those, the ones not served again within a minute.
     pub unrecovered: usize,
@@ -137,6 +138,26 @@ fn no_stale_reads(log: &[Entry], acked: &[&Entry], v: &mut Verdict) {
             ));
         }
     }
+}
+
+/// The wait of each request that was the first one a shard's new owner served for its
+/// instance (the node answering it changed): what a hand-over cost the clients that met
+/// it, since a request for a shard in hand-over waits until the new owner has it.
+pub fn handoff_waits(log: &[Entry]) -> Vec<f64> {
+    let mut last: HashMap<&str, &str> = HashMap::new();
+    let mut waits = Vec::new();
+    for e in log.iter().filter(|e| e.status == 200) {
+        let Some(node) = e.node.as_deref() else {
+            continue;
+        };
+        if let Some(before) = last.insert(&e.id, node)
+            && before != node
+        {
+            waits.push(e.done_ms - e.sent_ms);
+        }
+    }
+    waits.sort_by(f64::total_cmp);
+    waits
 }
 
 impl Verdict {

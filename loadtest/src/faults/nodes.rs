@@ -21,6 +21,8 @@ pub struct Node {
     pub process: Option<Launched>,
     env: Vec<(String, String)>,
     bin: String,
+    /// Where its log goes, if anywhere.
+    log: Option<std::path::PathBuf>,
 }
 
 pub struct Cluster {
@@ -31,7 +33,7 @@ pub struct Cluster {
 
 impl Node {
     pub async fn start(&mut self) -> Result<(), String> {
-        self.process = Some(launch_env(&self.bin, &self.env).await?);
+        self.process = Some(launch_env(&self.bin, &self.env, self.log.as_deref()).await?);
         Ok(())
     }
 
@@ -65,6 +67,7 @@ impl Cluster {
         database_url: &str,
         key: &str,
         extra: &[(String, String)],
+        logs: Option<&std::path::Path>,
     ) -> Result<Cluster, String> {
         let port = free_port()?;
         let front = format!("127.0.0.1:{}", free_port()?);
@@ -94,19 +97,30 @@ impl Cluster {
                 ("IDENTITY_OS_BIND".into(), addr.clone()),
                 ("IDENTITY_OS_DATABASE_URL".into(), database_url.to_owned()),
                 ("IDENTITY_OS_BOOTSTRAP_KEY".into(), key.to_owned()),
-                // Quiet but for the "serving address=" line the launcher waits for.
+                // Quiet but for the "serving address=" line the launcher waits for,
+                // unless the logs are kept.
                 (
                     "IDENTITY_OS_LOG".into(),
-                    "warn,identity_os::server=info".into(),
+                    match logs {
+                        Some(_) => "info",
+                        None => "warn,identity_os::server=info",
+                    }
+                    .into(),
                 ),
                 ("IDENTITY_OS_CLUSTER__NODE_ID".into(), name.clone()),
                 ("IDENTITY_OS_CLUSTER__HAPROXY_ADMIN".into(), admin.clone()),
             ]);
             env.extend(extra.iter().cloned());
+            let log = logs.map(|prefix| {
+                let mut path = prefix.as_os_str().to_owned();
+                path.push(format!("-{name}.log"));
+                path.into()
+            });
             let mut node = Node {
                 name,
                 addr: addr.clone(),
                 process: None,
+                log,
                 env,
                 bin: server_bin.to_owned(),
             };
