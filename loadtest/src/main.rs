@@ -11,6 +11,7 @@ mod cpu;
 mod driver;
 mod each;
 mod faults;
+mod hops;
 mod proxy;
 mod recovery;
 mod report;
@@ -45,6 +46,9 @@ enum Command {
     /// Fault rounds on a cluster it starts itself (three nodes and HAProxy on loopback):
     /// one fault a round under load, then the history checked (docs/cluster.md).
     Faults(FaultArgs),
+    /// What the cluster's hops cost: `/process` straight to an instance's owner, through
+    /// another node that forwards it, and through HAProxy, on a cluster it starts itself.
+    Hops(HopsArgs),
     /// Serves the baseline target alone (a bare axum JSON handler); `run --baseline`
     /// starts one of these itself.
     Baseline {
@@ -100,6 +104,35 @@ struct FaultArgs {
     #[arg(long)]
     node_logs: Option<std::path::PathBuf>,
     /// Write the rounds as JSON here too.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct HopsArgs {
+    /// The `identity-os` binary the nodes run.
+    #[arg(long)]
+    server_bin: String,
+    /// HAProxy's configuration (Debian's `haproxy` runs it).
+    #[arg(long, default_value = "config/haproxy/haproxy.cfg")]
+    haproxy_config: String,
+    /// A PostgreSQL database where the run creates (and drops) a schema of its own.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    database_url: String,
+    #[arg(long, default_value = "idos_sk_hopshopshopshopshopshopshops")]
+    key: String,
+    /// Instances created; about a third are served by the node measured.
+    #[arg(long, default_value_t = 600)]
+    instances: usize,
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Seconds per way and pass.
+    #[arg(long, default_value_t = 10)]
+    secs: u64,
+    /// The three ways are measured in turn, this many times.
+    #[arg(long, default_value_t = 2)]
+    passes: u32,
+    /// Write the report as JSON here too.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
 }
@@ -190,6 +223,19 @@ async fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Hops(args) => {
+            let plan = hops::Plan {
+                server_bin: args.server_bin,
+                haproxy_config: args.haproxy_config,
+                admin_url: args.database_url,
+                key: args.key,
+                instances: args.instances,
+                connections: args.connections,
+                secs: args.secs,
+                passes: args.passes,
+            };
+            conclude(hops::run(&plan).await, args.json.as_deref())
+        }
         Command::Faults(args) => {
             let plan = faults::Plan {
                 server_bin: args.server_bin,
@@ -233,12 +279,17 @@ async fn main() -> ExitCode {
             } else {
                 run(args).await
             };
-            match report.and_then(|r| publish(&r, json.as_deref()).map(|()| r)) {
-                Ok(report) if report.problems.is_empty() => ExitCode::SUCCESS,
-                Ok(_) => ExitCode::FAILURE,
-                Err(e) => fail(&e),
-            }
+            conclude(report, json.as_deref())
         }
+    }
+}
+
+/// Publishes a run's report; success only if it found no problem.
+fn conclude(report: Result<Report, String>, json: Option<&std::path::Path>) -> ExitCode {
+    match report.and_then(|r| publish(&r, json).map(|()| r)) {
+        Ok(report) if report.problems.is_empty() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => fail(&e),
     }
 }
 

@@ -12,8 +12,9 @@
 //! PostgreSQL through a TCP proxy (`proxy.rs`), which the PostgreSQL cut uses.
 
 mod check;
-mod nodes;
+pub mod nodes;
 mod probe;
+pub mod schema;
 mod traffic;
 
 use std::io::Write;
@@ -28,6 +29,7 @@ use crate::scenarios;
 
 use check::Verdict;
 use nodes::Cluster;
+use schema::Schema;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -91,28 +93,18 @@ pub async fn run(plan: &Plan) -> Result<Vec<Round>, String> {
         .map_err(|e| format!("{}: {e}", plan.admin_url))?;
     let mut rounds = Vec::new();
     for n in 0..plan.rounds {
-        let schema = format!("faults_{}_{n}", std::process::id());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin)
-            .await
-            .map_err(|e| e.to_string())?;
-        let separator = if plan.admin_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let url = format!(
-            "{}{separator}options=-c%20search_path%3D{schema}",
-            plan.admin_url
-        );
+        let schema = Schema::create(
+            &admin,
+            &plan.admin_url,
+            format!("faults_{}_{n}", std::process::id()),
+        )
+        .await?;
         let logs = plan
             .node_logs
             .as_ref()
             .map(|dir| dir.join(format!("round{}", n + 1)));
-        let outcome = round(plan, &url, logs.as_deref()).await;
-        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&admin)
-            .await;
+        let outcome = round(plan, &schema.url, logs.as_deref()).await;
+        schema.drop(&admin).await;
         let round = outcome?;
         eprintln!(
             "round {}/{}: {} answers, {} errors, {} violations, recovery p99 {:?} ms",

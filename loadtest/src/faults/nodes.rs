@@ -28,7 +28,7 @@ pub struct Node {
 pub struct Cluster {
     pub nodes: Vec<Node>,
     pub front: String,
-    _haproxy: tokio::process::Child,
+    haproxy: tokio::process::Child,
 }
 
 impl Node {
@@ -130,10 +130,15 @@ impl Cluster {
         let cluster = Cluster {
             nodes,
             front: format!("http://{front}"),
-            _haproxy: haproxy,
+            haproxy: haproxy,
         };
         cluster.wait_balanced(key).await?;
         Ok(cluster)
+    }
+
+    /// HAProxy's process id (for its CPU time).
+    pub fn haproxy_pid(&self) -> Option<u32> {
+        self.haproxy.id()
     }
 
     /// Until every node holds shards, none is unowned, the split has stayed the same
