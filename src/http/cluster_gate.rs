@@ -162,9 +162,9 @@ impl Gate {
     /// Sends the request to the shard's owner. After a 421 or an unreachable owner
     /// (a shard in hand-over: closed by one node, free for about one scan, taken by the
     /// next, which serves it once its acquisition returns), asks the lease table again
-    /// every 50 ms, for at most [`HANDOFF_WAIT`] in all: serves the request here if the
-    /// shard came to this node, else sends it to the holder named then; 503 once the
-    /// wait is over. `next` is this node's handler, if it has not run yet.
+    /// every 50 ms, waiting at most [`HANDOFF_WAIT`] in all: serves the request here if
+    /// the shard came to this node, else sends it to the holder named then; 503 once
+    /// the wait is over. `next` is this node's handler, if it has not run yet.
     async fn forward(
         &self,
         misrouted: Misrouted,
@@ -173,9 +173,12 @@ impl Gate {
         body: Bytes,
         next: Option<Next>,
     ) -> Response {
-        let deadline = tokio::time::Instant::now() + HANDOFF_WAIT;
+        let mut patience = HANDOFF_WAIT;
         let mut owner = misrouted.owner.clone();
         let mut turned_away = false;
+        // An owner that took a read and never answered (paused, dying) is not asked
+        // again: its lease is about to pass to another node, whom the wait is for.
+        let mut silent = None;
         loop {
             if let Some(target) = owner.take() {
                 match self
@@ -197,6 +200,7 @@ impl Gate {
                     // a write may have been served: not sent again.
                     Err(e @ ForwardError::NoAnswer(..)) if parts.method.is_safe() => {
                         tracing::warn!(shard = misrouted.shard, error = %e, "forwarding a read failed");
+                        silent = Some(target.name.clone());
                     }
                     Err(e @ ForwardError::NoAnswer(..)) => {
                         tracing::warn!(shard = misrouted.shard, error = %e, "forwarding failed");
@@ -206,7 +210,13 @@ impl Gate {
                 turned_away = true;
             }
             match self
-                .holder(id, misrouted.shard, turned_away, deadline)
+                .holder(
+                    id,
+                    misrouted.shard,
+                    turned_away,
+                    silent.as_deref(),
+                    &mut patience,
+                )
                 .await
             {
                 Settled::Here(fence) => {
@@ -221,31 +231,43 @@ impl Gate {
         with_node(refusal(&misrouted, false), &self.cluster)
     }
 
-    /// Waits until some node holds the shard (this one, or one the lease table names),
-    /// pausing 50 ms first if the last one `turned_away` the request, until `deadline`.
+    /// Waits until some node holds the shard: this one, or one the lease table names
+    /// other than `silent`; pauses 50 ms first if the last one `turned_away` the
+    /// request. The waiting comes out of `patience` (time spent sending does not: an
+    /// owner paused for a while and then given up on still leaves the whole wait for its
+    /// successor).
     async fn holder(
         &self,
         id: &InstanceId,
         shard: u16,
         turned_away: bool,
-        deadline: tokio::time::Instant,
+        silent: Option<&str>,
+        patience: &mut Duration,
     ) -> Settled {
-        if turned_away {
-            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + HANDOFF_POLL))
-                .await;
+        let deadline = tokio::time::Instant::now() + *patience;
+        let settled = async {
+            if turned_away {
+                tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + HANDOFF_POLL))
+                    .await;
+            }
+            loop {
+                if let Ok(fence) = self.cluster.fence(id) {
+                    return Settled::Here(fence);
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Settled::Nobody;
+                }
+                if let Some(owner) = self.cluster.current_owner(shard).await
+                    && Some(&*owner.name) != silent
+                {
+                    return Settled::There(owner);
+                }
+                tokio::time::sleep(HANDOFF_POLL).await;
+            }
         }
-        loop {
-            if let Ok(fence) = self.cluster.fence(id) {
-                return Settled::Here(fence);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Settled::Nobody;
-            }
-            if let Some(owner) = self.cluster.current_owner(shard).await {
-                return Settled::There(owner);
-            }
-            tokio::time::sleep(HANDOFF_POLL).await;
-        }
+        .await;
+        *patience = deadline.saturating_duration_since(tokio::time::Instant::now());
+        settled
     }
 }
 
