@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::store::Page;
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Data<T> {
     pub data: T,
@@ -13,26 +15,40 @@ pub struct Listed<T> {
     pub pagination: Pagination,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Pagination {
     pub limit: u64,
+    /// Items skipped before this page; 0 on a page reached by `cursor` (its depth is
+    /// not counted: that is what makes it cheap).
     pub offset: u64,
     pub total: u64,
     pub has_more: bool,
+    /// Pass as `cursor` for the next page (opaque); null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 impl Pagination {
-    pub fn new(limit: u64, offset: u64, total: u64) -> Pagination {
+    /// The page `page` asked for, of a list of `total`, continued by `next_cursor` if
+    /// more follow.
+    pub fn new(page: &Page, total: u64, next_cursor: Option<String>) -> Pagination {
         Pagination {
-            limit,
-            offset,
+            limit: u64::from(page.limit),
+            offset: page.offset,
             total,
-            has_more: offset.saturating_add(limit) < total,
+            has_more: next_cursor.is_some(),
+            next_cursor,
         }
     }
 
     /// A list returned whole.
     pub fn whole(total: u64) -> Pagination {
-        Pagination::new(total, 0, total)
+        Pagination {
+            limit: total,
+            offset: 0,
+            total,
+            has_more: false,
+            next_cursor: None,
+        }
     }
 }

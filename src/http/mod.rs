@@ -10,6 +10,7 @@ pub mod auth;
 pub mod body;
 mod cluster_gate;
 pub mod conn;
+pub mod cursor;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -34,8 +34,8 @@ pub use error::StoreError;
 pub use fence::Fence;
 pub use records::{
     CycleRecord, DriftEvent, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta,
-    InstanceRecord, KeyRecord, NewInstance, Page, Paged, SnapshotRecord, SortKey, StoredInstance,
-    Summary,
+    InstanceRecord, KeyRecord, NewInstance, Page, Paged, Position, SnapshotRecord, SortKey,
+    StoredInstance, Summary,
 };
 pub use revocations::Revocations;
 pub use writer::Append;

@@ -143,10 +143,35 @@ pub struct InstanceFilter {
     pub stopped: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which part of a list to read: `limit` items, after skipping `offset` of them or, by
+/// keyset, starting right after the item at `after` (then `offset` is 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,
     pub offset: u64,
+    pub after: Option<Position>,
+}
+
+impl Page {
+    /// The first `limit` items.
+    pub fn first(limit: u32) -> Page {
+        Page {
+            limit,
+            offset: 0,
+            after: None,
+        }
+    }
+}
+
+/// Where an item sits in its list's order: what a keyset page continues after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// History entries and drift events, newest first.
+    Seq(u64),
+    /// Instances by creation (microseconds), then id.
+    Created { at: i64, id: String },
+    /// Instances by name, then id.
+    Name { name: String, id: String },
 }
 
 /// One page of a list and the total it was cut from.
@@ -154,4 +179,24 @@ pub struct Page {
 pub struct Paged<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// Whether items follow this page (it was read with one item more than asked).
+    pub more: bool,
+}
+
+impl<T> Paged<T> {
+    /// `items` read with one more than `limit` asked for, cut to `limit`.
+    pub fn cut(mut items: Vec<T>, limit: u32, total: u64) -> Paged<T> {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        Paged { items, total, more }
+    }
+
+    /// The same page with each item converted.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Paged<U>, E> {
+        Ok(Paged {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            total: self.total,
+            more: self.more,
+        })
+    }
 }

@@ -163,7 +163,11 @@ fn unit(x: f64) -> Unit {
 }
 
 fn page(limit: u32, offset: u64) -> Page {
-    Page { limit, offset }
+    Page {
+        limit,
+        offset,
+        after: None,
+    }
 }
 
 pub async fn created_instances_read_back_per_account(store: &Store) {

@@ -126,10 +126,12 @@ describe("engine", () => {
   it("history: newest first, paginated", async () => {
     const h = await c.engine.history(id);
     assert.deepEqual(h.data.map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1]);
-    assert.deepEqual(h.pagination, { limit: 100, offset: 0, total: 7, hasMore: false });
+    assert.deepEqual(h.pagination, { limit: 100, offset: 0, total: 7, hasMore: false, nextCursor: null });
     const p = await c.engine.history(id, { limit: 2, offset: 1 });
     assert.deepEqual(p.data.map((e) => e.seq), [6, 5]);
     assert.equal(p.pagination.hasMore, true);
+    const q = await c.engine.history(id, { limit: 2, cursor: p.pagination.nextCursor ?? undefined });
+    assert.deepEqual(q.data.map((e) => e.seq), [4, 3]);
   });
 
   it("drift: events D1–D3, newest first", async () => {

@@ -61,11 +61,11 @@ describe("requests (fake fetch)", () => {
   });
 
   it("baseUrl: trailing slash and /v1 tolerated; path ids encoded; query snake_cased, undefined dropped", async () => {
-    const { fetch, seen } = fake(() => json(200, { data: [], pagination: { limit: 20, offset: 0, total: 0, has_more: false } }));
+    const { fetch, seen } = fake(() => json(200, { data: [], pagination: { limit: 20, offset: 0, total: 0, has_more: false, next_cursor: null } }));
     const c = new IdentityOS({ apiKey: "k", baseUrl: "http://example.test:9/v1/", fetch, headers: { "X-Extra": "1" } });
     assert.equal(c.baseUrl, "http://example.test:9");
     const page = await c.instances.list({ sort: "created_at", order: "asc", limit: 5, user: undefined });
-    assert.deepEqual(page.pagination, { limit: 20, offset: 0, total: 0, hasMore: false });
+    assert.deepEqual(page.pagination, { limit: 20, offset: 0, total: 0, hasMore: false, nextCursor: null });
     assert.equal(seen[0]?.url, "http://example.test:9/v1/instances?sort=created_at&order=asc&limit=5");
     assert.equal(seen[0]?.headers["x-extra"], "1");
     await c.engine.history("a/b?c", { limit: 1 }).catch(() => {});

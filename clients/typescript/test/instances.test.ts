@@ -65,21 +65,25 @@ describe("instances", () => {
     assert.equal(got.name, "G");
   });
 
-  it("list: filters, sort, order, limit, offset, pagination", async () => {
+  it("list: filters, sort, order, limit, offset, cursor, pagination", async () => {
     const user = unique("list");
     const a = await c.instances.create({ name: "b-second", user });
     const b = await c.instances.create({ name: "a-first", user });
     const all = await c.instances.list({ user });
     assert.deepEqual(all.data.map((i) => i.id), [b.id, a.id]); // newest first by default
     all.data.forEach(assertInstance);
-    assert.deepEqual(all.pagination, { limit: 20, offset: 0, total: 2, hasMore: false });
+    assert.deepEqual(all.pagination, { limit: 20, offset: 0, total: 2, hasMore: false, nextCursor: null });
     const byName = await c.instances.list({ user, sort: "name", order: "asc" });
     assert.deepEqual(byName.data.map((i) => i.name), ["a-first", "b-second"]);
     const page = await c.instances.list({ user, sort: "created_at", order: "asc", limit: 1, offset: 1 });
     assert.deepEqual(page.data.map((i) => i.id), [b.id]);
-    assert.deepEqual(page.pagination, { limit: 1, offset: 1, total: 2, hasMore: false });
+    assert.deepEqual(page.pagination, { limit: 1, offset: 1, total: 2, hasMore: false, nextCursor: null });
     const first = await c.instances.list({ user, limit: 1 });
     assert.equal(first.pagination.hasMore, true);
+    assert.equal(typeof first.pagination.nextCursor, "string");
+    const next = await c.instances.list({ user, limit: 1, cursor: first.pagination.nextCursor ?? undefined });
+    assert.deepEqual(next.data.map((i) => i.id), [a.id]);
+    assert.deepEqual(next.pagination, { limit: 1, offset: 0, total: 2, hasMore: false, nextCursor: null });
     await c.instances.stop(a.id);
     const stopped = await c.instances.list({ user, status: "stopped" });
     assert.deepEqual(stopped.data.map((i) => i.id), [a.id]);

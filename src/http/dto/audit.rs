@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::engine::{DriftLevel, Mode};
+use crate::http::cursor::{self, Kind, Scope};
 use crate::http::error::ApiError;
 use crate::store::{DriftEvent, HistoryEntry, Page};
 
@@ -17,17 +18,24 @@ pub const MAX_HISTORY_LIMIT: u32 = 1000;
 pub struct PageQuery {
     /// Entries per page (default 100).
     pub limit: Option<u32>,
-    /// Entries to skip, newest first.
-    #[serde(default, deserialize_with = "super::storable::query_int")]
-    pub offset: u64,
+    /// Entries to skip, newest first (default 0; not with `cursor`).
+    #[serde(default, deserialize_with = "super::storable::optional_query_int")]
+    pub offset: Option<u64>,
+    /// The `pagination.next_cursor` of the page before: the next page, without skipping
+    /// entries one by one.
+    pub cursor: Option<String>,
 }
 
 impl PageQuery {
-    pub fn page(&self) -> Result<Page, ApiError> {
-        Ok(Page {
-            limit: checked_limit(self.limit, 100, MAX_HISTORY_LIMIT)?,
-            offset: self.offset,
-        })
+    /// The page asked for of the list `scope` names.
+    pub fn page(&self, scope: Scope) -> Result<Page, ApiError> {
+        cursor::page(
+            checked_limit(self.limit, 100, MAX_HISTORY_LIMIT)?,
+            self.offset,
+            self.cursor.as_deref(),
+            scope,
+            Kind::Seq,
+        )
     }
 }
 

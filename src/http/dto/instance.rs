@@ -319,9 +319,12 @@ pub enum Order {
 pub struct ListQuery {
     /// Instances per page (default 20).
     pub limit: Option<u32>,
-    /// Instances to skip.
-    #[serde(default, deserialize_with = "storable::query_int")]
-    pub offset: u64,
+    /// Instances to skip (default 0; not with `cursor`).
+    #[serde(default, deserialize_with = "storable::optional_query_int")]
+    pub offset: Option<u64>,
+    /// The `pagination.next_cursor` of the page before: the next page, without skipping
+    /// instances one by one. Only with the query it came with.
+    pub cursor: Option<String>,
     /// The order's key (default `created_at`).
     #[param(inline)]
     pub sort: Option<SortField>,

@@ -45,6 +45,11 @@ pub fn query_int<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     within(u64::deserialize(d)?)
 }
 
+/// [`query_int`] for a parameter that may be absent (and whose absence is not 0).
+pub fn optional_query_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Option::<u64>::deserialize(d)?.map(within).transpose()
+}
+
 fn within<E: Error>(n: u64) -> Result<u64, E> {
     if n > MAX_STORED_INT {
         return Err(E::custom(format_args!(

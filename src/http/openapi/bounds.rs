@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::engine::personas;
 use crate::engine::questionnaire::{OPTION_IDS, TestVersion};
 use crate::engine::{DriftLevel, Mode};
+use crate::http::cursor::MAX_CURSOR_LEN;
 use crate::http::dto::audit::MAX_HISTORY_LIMIT;
 use crate::http::dto::instance::{
     MAX_DESCRIPTION_CHARS, MAX_LIST_LIMIT, MAX_METADATA_KEY_CHARS, MAX_METADATA_KEYS,
@@ -124,6 +125,7 @@ pub fn apply(doc: &mut Value, config: &Config) -> Result<(), String> {
                     Some("limit") => json!({"minimum": 1, "maximum": page_max}),
                     Some("offset") => json!({"minimum": 0, "maximum": MAX_STORED_INT}),
                     Some("user") => text(MAX_USER_CHARS),
+                    Some("cursor") => json!({"maxLength": MAX_CURSOR_LEN}),
                     Some("version") => {
                         *parameter
                             .pointer_mut("/schema")

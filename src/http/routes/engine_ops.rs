@@ -9,6 +9,7 @@ use crate::engine::{Contract, DriftLevel, ResetTarget};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
+use crate::http::cursor::{self, Scope};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{
     BatchBody, BatchFinal, BatchStates, CycleBody, ProcessBody, ResetBody, SnapshotBody,
@@ -20,7 +21,7 @@ use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::{Command, CycleView, Input, Reply};
-use crate::store::{DriftEvent, HistoryEntry, Page, Paged};
+use crate::store::{DriftEvent, HistoryEntry, Paged, Position};
 use crate::timestamp::Timestamp;
 
 use super::calls::{call, read};
@@ -261,15 +262,14 @@ pub async fn history(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Listed<HistoryEntryBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let page = query.page()?;
-    let listed = history_of(&state, &account, &id, page).await?;
+    let (listed, pagination) = history_of(&state, &account, &id, &query).await?;
     Ok(Json(Listed {
         data: listed
             .items
             .into_iter()
             .map(HistoryEntryBody::try_from)
             .collect::<Result<_, _>>()?,
-        pagination: Pagination::new(u64::from(page.limit), page.offset, listed.total),
+        pagination,
     }))
 }
 
@@ -291,35 +291,45 @@ pub async fn drift(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Listed<DriftEventBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let page = query.page()?;
-    let listed = drift_of(&state, &account, &id, page, None).await?;
+    let (listed, pagination) = drift_of(&state, &account, &id, &query, None).await?;
     Ok(Json(Listed {
         data: listed.items.into_iter().map(DriftEventBody::from).collect(),
-        pagination: Pagination::new(u64::from(page.limit), page.offset, listed.total),
+        pagination,
     }))
 }
 
-/// A page of the history of one of the account's instances.
+/// The page `query` asks for of the history of one of the account's instances.
 pub(crate) async fn history_of(
     state: &AppState,
     account: &Account,
     id: &InstanceId,
-    page: Page,
-) -> Result<Paged<HistoryEntry>, ApiError> {
+    query: &PageQuery,
+) -> Result<(Paged<HistoryEntry>, Pagination), ApiError> {
+    let scope = Scope::history(id);
+    let page = query.page(scope)?;
     // Ownership only: the primary-key lookup, not the instance query with its summary.
     state.store.ensure_live(&account.id, id).await?;
-    Ok(state.store.history_page(id, page).await?)
+    let listed = state.store.history_page(id, page.clone()).await?;
+    let next = cursor::after(scope, &listed, |e| Position::Seq(e.seq));
+    let pagination = Pagination::new(&page, listed.total, next);
+    Ok((listed, pagination))
 }
 
-/// A page of the drift events of one of the account's instances.
+/// The page `query` asks for of the drift events (of `level`, or all) of one of the
+/// account's instances.
 pub(crate) async fn drift_of(
     state: &AppState,
     account: &Account,
     id: &InstanceId,
-    page: Page,
+    query: &PageQuery,
     level: Option<DriftLevel>,
-) -> Result<Paged<DriftEvent>, ApiError> {
+) -> Result<(Paged<DriftEvent>, Pagination), ApiError> {
+    let scope = Scope::drift(id, level);
+    let page = query.page(scope)?;
     // Ownership only: the primary-key lookup, not the instance query with its summary.
     state.store.ensure_live(&account.id, id).await?;
-    Ok(state.store.drift_page(id, page, level).await?)
+    let listed = state.store.drift_page(id, page.clone(), level).await?;
+    let next = cursor::after(scope, &listed, |e| Position::Seq(e.seq));
+    let pagination = Pagination::new(&page, listed.total, next);
+    Ok((listed, pagination))
 }

@@ -9,6 +9,7 @@ use crate::engine::{EngineState, EngineVersion};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
+use crate::http::cursor::{self, Kind, Scope};
 use crate::http::dto::instance::{
     CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status, user,
 };
@@ -18,7 +19,9 @@ use crate::http::json::Json;
 use crate::http::openapi::Failures;
 use crate::ids::InstanceId;
 use crate::instance::Command;
-use crate::store::{Fence, InstanceFilter, InstanceRecord, NewInstance, Page, StoreError};
+use crate::store::{
+    Fence, InstanceFilter, InstanceRecord, NewInstance, Page, Paged, Position, SortKey, StoreError,
+};
 use crate::timestamp::Timestamp;
 
 use super::calls::call;
@@ -95,7 +98,7 @@ pub async fn create_instance(
 }
 
 /// Residency is known only to the runtime, so `status=active|passivated` filters the
-/// account's running instances page by page in memory (`stopped` is a column).
+/// account's running instances chunk by chunk in memory (`stopped` is a column).
 const SCAN_PAGE: u32 = 500;
 
 #[utoipa::path(
@@ -131,66 +134,143 @@ pub async fn list_page(
         stopped: query.status.map(|s| s == Status::Stopped),
     };
     let (sort, descending) = (query.sort(), query.descending());
-    let resident_wanted = match query.status {
-        Some(Status::Active) => Some(true),
-        Some(Status::Passivated) => Some(false),
-        Some(Status::Stopped) | None => None,
+    let status = match query.status {
+        Some(Status::Active) => "active",
+        Some(Status::Passivated) => "passivated",
+        Some(Status::Stopped) => "stopped",
+        None => "",
     };
-    let Some(resident_wanted) = resident_wanted else {
-        let page = Page {
-            limit,
-            offset: query.offset,
-        };
-        let listed = state
-            .store
-            .list_instances(&account.id, &filter, sort, descending, page)
-            .await?;
-        let data = listed
-            .items
-            .into_iter()
-            .map(|r| {
-                let resident = state.instances.is_resident(&r.id);
-                InstanceBody::new(r, resident)
-            })
-            .collect();
-        return Ok((
-            data,
-            Pagination::new(u64::from(limit), query.offset, listed.total),
-        ));
+    let scope = Scope::instances(
+        &account.id,
+        sort,
+        descending,
+        &[filter.user.as_deref().unwrap_or(""), status],
+    );
+    let kind = match sort {
+        SortKey::CreatedAt => Kind::Created,
+        SortKey::Name => Kind::Name,
     };
-    let mut matching: Vec<InstanceRecord> = Vec::new();
-    let mut total = 0u64;
-    let mut offset = 0u64;
-    loop {
-        let page = Page {
-            limit: SCAN_PAGE,
-            offset,
-        };
-        let chunk = state
-            .store
-            .list_instances(&account.id, &filter, sort, descending, page)
-            .await?;
-        let fetched = chunk.items.len() as u64;
-        for record in chunk.items {
-            if state.instances.is_resident(&record.id) == resident_wanted {
-                if total >= query.offset && (matching.len() as u64) < u64::from(limit) {
-                    matching.push(record);
+    let page = cursor::page(limit, query.offset, query.cursor.as_deref(), scope, kind)?;
+    let listing = Listing {
+        state,
+        account,
+        filter: &filter,
+        sort,
+        descending,
+    };
+    let listed = match query.status {
+        Some(Status::Active) => listing.resident(&page, true).await?,
+        Some(Status::Passivated) => listing.resident(&page, false).await?,
+        Some(Status::Stopped) | None => {
+            state
+                .store
+                .list_instances(&account.id, &filter, sort, descending, page.clone())
+                .await?
+        }
+    };
+    let next = cursor::after(scope, &listed, |r| position(sort, r));
+    let pagination = Pagination::new(&page, listed.total, next);
+    let data = listed
+        .items
+        .into_iter()
+        .map(|r| {
+            let resident = state.instances.is_resident(&r.id);
+            InstanceBody::new(r, resident)
+        })
+        .collect();
+    Ok((data, pagination))
+}
+
+/// Where `record` sits in a list sorted by `sort`.
+fn position(sort: SortKey, record: &InstanceRecord) -> Position {
+    let id = record.id.to_string();
+    match sort {
+        SortKey::CreatedAt => Position::Created {
+            at: record.created_at.as_micros(),
+            id,
+        },
+        SortKey::Name => Position::Name {
+            name: record.meta.name.clone(),
+            id,
+        },
+    }
+}
+
+/// An account's instances in one order, under the filters the store applies.
+struct Listing<'a> {
+    state: &'a AppState,
+    account: &'a Account,
+    filter: &'a InstanceFilter,
+    sort: SortKey,
+    descending: bool,
+}
+
+impl Listing<'_> {
+    /// The page of those whose residency is `wanted`, and how many there are: every
+    /// instance read (the total needs them all), in keyset chunks; for a page by cursor,
+    /// once more from the cursor.
+    async fn resident(&self, page: &Page, wanted: bool) -> Result<Paged<InstanceRecord>, ApiError> {
+        let matches = |r: &InstanceRecord| self.state.instances.is_resident(&r.id) == wanted;
+        let mut total = 0u64;
+        let mut items = Vec::new();
+        let wanted_items = page.limit as usize + 1;
+        self.scan(None, |r| {
+            if matches(&r) {
+                if page.after.is_none() && total >= page.offset && items.len() < wanted_items {
+                    items.push(r);
                 }
                 total += 1;
             }
+            true
+        })
+        .await?;
+        if page.after.is_some() {
+            self.scan(page.after.clone(), |r| {
+                if matches(&r) {
+                    items.push(r);
+                }
+                items.len() < wanted_items
+            })
+            .await?;
         }
-        offset += fetched;
-        if fetched < u64::from(SCAN_PAGE) {
-            break;
+        Ok(Paged::cut(items, page.limit, total))
+    }
+
+    /// Shows `visit` every instance of the list after `from` (or from its start), in
+    /// order, until it answers false.
+    async fn scan(
+        &self,
+        from: Option<Position>,
+        mut visit: impl FnMut(InstanceRecord) -> bool,
+    ) -> Result<(), ApiError> {
+        let mut after = from;
+        loop {
+            let chunk = self
+                .state
+                .store
+                .list_instances(
+                    &self.account.id,
+                    self.filter,
+                    self.sort,
+                    self.descending,
+                    Page {
+                        limit: SCAN_PAGE,
+                        offset: 0,
+                        after: after.clone(),
+                    },
+                )
+                .await?;
+            after = chunk.items.last().map(|r| position(self.sort, r));
+            for record in chunk.items {
+                if !visit(record) {
+                    return Ok(());
+                }
+            }
+            if !chunk.more {
+                return Ok(());
+            }
         }
     }
-    Ok((
-        matching
-            .into_iter()
-            .map(|r| InstanceBody::new(r, resident_wanted))
-            .collect(),
-        Pagination::new(u64::from(limit), query.offset, total),
-    ))
 }
 
 #[utoipa::path(

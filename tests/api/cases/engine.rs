@@ -75,7 +75,7 @@ pub async fn process_and_batch_answer_the_spec_shapes(db: Db) {
         .await;
     assert_eq!(
         history.body["pagination"],
-        json!({"limit": 2, "offset": 3, "total": 5, "has_more": false})
+        json!({"limit": 2, "offset": 3, "total": 5, "has_more": false, "next_cursor": null})
     );
     let entries = history.body["data"].as_array().cloned().unwrap_or_default();
     assert_eq!(entries.len(), 2);

@@ -70,11 +70,20 @@ pub async fn instances_are_created_read_listed_changed_and_deleted(db: Db) {
 
     let second = create(&server, r#"{"name":"Bob","user":"u-2"}"#).await;
     let list = server.get("/v1/instances?limit=1").await;
+    let cursor = list.body["pagination"]["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(
         list.body["pagination"],
-        json!({"limit": 1, "offset": 0, "total": 2, "has_more": true})
+        json!({"limit": 1, "offset": 0, "total": 2, "has_more": true, "next_cursor": cursor})
     );
     assert_eq!(list.body["data"][0]["id"], second.as_str());
+    let rest = server
+        .get(&format!("/v1/instances?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(data(&rest)[0]["id"], id.as_str());
+    assert!(rest.body["pagination"]["next_cursor"].is_null());
     let by_user = server
         .get("/v1/instances?user=u-1&sort=name&order=asc")
         .await;

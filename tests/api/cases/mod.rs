@@ -11,6 +11,7 @@ mod limits;
 mod loadtest;
 mod openapi;
 mod ops;
+mod pages;
 mod personas;
 mod sdk;
 mod support;
@@ -52,6 +53,7 @@ pub use ops::{
     operations_routes_answer, shutdown_on_sigterm_is_graceful,
     the_server_keeps_serving_past_its_shutdown_deadline,
 };
+pub use pages::lists_page_by_cursor_as_they_do_by_offset;
 pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
     the_questionnaire_is_served,

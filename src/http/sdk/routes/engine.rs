@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use crate::http::AppState;
 use crate::http::auth::Account;
-use crate::http::body::Pagination;
 use crate::http::dto::audit::PageQuery;
 use crate::http::dto::observation::{BatchIn, ObservationIn, Offsets};
 use crate::http::error::ApiError;
@@ -165,14 +164,12 @@ pub async fn history(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<SdkPage<ObservationRecord>>, ApiError> {
     let id = instance_id(&id)?;
-    let page = query.page()?;
-    let listed = history_of(&state, &account, &id, page).await?;
+    let (listed, pagination) = history_of(&state, &account, &id, &query).await?;
     let items = listed
         .items
         .into_iter()
         .map(ObservationRecord::try_from)
         .collect::<Result<_, _>>()?;
-    let pagination = Pagination::new(u64::from(page.limit), page.offset, listed.total);
     Ok(Json(SdkPage::new(Some(id.to_string()), items, pagination)))
 }
 
@@ -208,9 +205,9 @@ pub async fn drift(
     let id = instance_id(&id)?;
     let page = PageQuery {
         limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+        offset: Some(query.offset),
+        cursor: None,
+    };
     let level = match query.level.as_deref() {
         None => None,
         Some(name) => Some(parse_drift_level(name).ok_or_else(|| {
@@ -223,12 +220,11 @@ pub async fn drift(
             )
         })?),
     };
-    let listed = drift_of(&state, &account, &id, page, level).await?;
+    let (listed, pagination) = drift_of(&state, &account, &id, &page, level).await?;
     let items = listed
         .items
         .into_iter()
         .map(DriftEventRecord::from)
         .collect();
-    let pagination = Pagination::new(u64::from(page.limit), page.offset, listed.total);
     Ok(Json(SdkPage::new(Some(id.to_string()), items, pagination)))
 }
