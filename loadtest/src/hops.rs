@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use crate::client::{Call, Client};
 use crate::cpu;
 use crate::driver::{self, Limit, Mode};
+use crate::faults::Setup;
 use crate::faults::nodes::Cluster;
 use crate::faults::schema::Schema;
 use crate::report::{Line, Ratio, Report};
@@ -23,10 +24,7 @@ use crate::scenarios;
 use crate::stats::Stats;
 
 pub struct Plan {
-    pub server_bin: String,
-    pub haproxy_config: String,
-    pub admin_url: String,
-    pub key: String,
+    pub cluster: Setup,
     /// Instances created; about a third land on `n1` and are the ones measured.
     pub instances: usize,
     pub connections: usize,
@@ -42,12 +40,12 @@ const WAYS: [&str; 3] = [
 ];
 
 pub async fn run(plan: &Plan) -> Result<Report, String> {
-    let admin = PgPool::connect(&plan.admin_url)
+    let admin = PgPool::connect(&plan.cluster.admin_url)
         .await
-        .map_err(|e| format!("{}: {e}", plan.admin_url))?;
+        .map_err(|e| format!("{}: {e}", plan.cluster.admin_url))?;
     let schema = Schema::create(
         &admin,
-        &plan.admin_url,
+        &plan.cluster.admin_url,
         format!("hops_{}", std::process::id()),
     )
     .await?;
@@ -58,15 +56,15 @@ pub async fn run(plan: &Plan) -> Result<Report, String> {
 
 async fn measure(plan: &Plan, url: &str) -> Result<Report, String> {
     let cluster = Cluster::start(
-        &plan.server_bin,
-        &plan.haproxy_config,
+        &plan.cluster.server_bin,
+        &plan.cluster.haproxy_config,
         url,
-        &plan.key,
+        &plan.cluster.key,
         &[],
         None,
     )
     .await?;
-    let front = Client::new(&cluster.front, Some(plan.key.clone()), 64)?;
+    let front = Client::new(&cluster.front, Some(plan.cluster.key.clone()), 64)?;
     let owner = &cluster.nodes[0];
     let ids = served_by(&front, &owner.name, plan.instances).await?;
     eprintln!(
@@ -87,7 +85,7 @@ async fn measure(plan: &Plan, url: &str) -> Result<Report, String> {
     for pass in 0..plan.passes {
         for (way, target) in targets.iter().enumerate() {
             eprintln!("pass {}: {}…", pass + 1, WAYS[way]);
-            let client = Client::new(target, Some(plan.key.clone()), plan.connections)?;
+            let client = Client::new(target, Some(plan.cluster.key.clone()), plan.connections)?;
             let cluster_before = cpu_of(&pids);
             let postgres_before = cpu::of_postgres();
             let stats = driver::run(

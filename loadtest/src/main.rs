@@ -63,21 +63,40 @@ enum Command {
     },
 }
 
+/// The cluster `faults` and `hops` start on loopback.
 #[derive(clap::Args)]
-struct FaultArgs {
-    #[arg(long, value_enum)]
-    fault: faults::Fault,
+struct ClusterArgs {
     /// The `identity-os` binary the nodes run.
     #[arg(long)]
     server_bin: String,
     /// HAProxy's configuration (Debian's `haproxy` runs it).
     #[arg(long, default_value = "config/haproxy/haproxy.cfg")]
     haproxy_config: String,
-    /// A PostgreSQL database where each round creates (and drops) a schema of its own.
+    /// A PostgreSQL database where each run (each round) creates and drops a schema of
+    /// its own.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     database_url: String,
     #[arg(long, default_value = "idos_sk_faultsfaultsfaultsfaultsfaults")]
     key: String,
+}
+
+impl From<ClusterArgs> for faults::Setup {
+    fn from(args: ClusterArgs) -> faults::Setup {
+        faults::Setup {
+            server_bin: args.server_bin,
+            haproxy_config: args.haproxy_config,
+            admin_url: args.database_url,
+            key: args.key,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct FaultArgs {
+    #[arg(long, value_enum)]
+    fault: faults::Fault,
+    #[command(flatten)]
+    cluster: ClusterArgs,
     #[arg(long, default_value_t = 1)]
     rounds: u32,
     #[arg(long, default_value_t = 200)]
@@ -110,17 +129,8 @@ struct FaultArgs {
 
 #[derive(clap::Args)]
 struct HopsArgs {
-    /// The `identity-os` binary the nodes run.
-    #[arg(long)]
-    server_bin: String,
-    /// HAProxy's configuration (Debian's `haproxy` runs it).
-    #[arg(long, default_value = "config/haproxy/haproxy.cfg")]
-    haproxy_config: String,
-    /// A PostgreSQL database where the run creates (and drops) a schema of its own.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    database_url: String,
-    #[arg(long, default_value = "idos_sk_hopshopshopshopshopshopshops")]
-    key: String,
+    #[command(flatten)]
+    cluster: ClusterArgs,
     /// Instances created; about a third are served by the node measured.
     #[arg(long, default_value_t = 600)]
     instances: usize,
@@ -225,10 +235,7 @@ async fn main() -> ExitCode {
         }
         Command::Hops(args) => {
             let plan = hops::Plan {
-                server_bin: args.server_bin,
-                haproxy_config: args.haproxy_config,
-                admin_url: args.database_url,
-                key: args.key,
+                cluster: args.cluster.into(),
                 instances: args.instances,
                 connections: args.connections,
                 secs: args.secs,
@@ -238,10 +245,7 @@ async fn main() -> ExitCode {
         }
         Command::Faults(args) => {
             let plan = faults::Plan {
-                server_bin: args.server_bin,
-                haproxy_config: args.haproxy_config,
-                admin_url: args.database_url,
-                key: args.key,
+                cluster: args.cluster.into(),
                 fault: args.fault,
                 rounds: args.rounds,
                 instances: args.instances,

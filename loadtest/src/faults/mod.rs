@@ -54,12 +54,17 @@ pub enum Fault {
     Storm,
 }
 
-pub struct Plan {
+/// What a cluster on loopback is started from (`faults` and `hops`).
+pub struct Setup {
     pub server_bin: String,
     pub haproxy_config: String,
-    /// A PostgreSQL database where the rounds may create and drop schemas.
+    /// A PostgreSQL database where a run may create and drop schemas.
     pub admin_url: String,
     pub key: String,
+}
+
+pub struct Plan {
+    pub cluster: Setup,
     pub fault: Fault,
     pub rounds: u32,
     pub instances: usize,
@@ -88,14 +93,14 @@ pub struct Round {
 }
 
 pub async fn run(plan: &Plan) -> Result<Vec<Round>, String> {
-    let admin = PgPool::connect(&plan.admin_url)
+    let admin = PgPool::connect(&plan.cluster.admin_url)
         .await
-        .map_err(|e| format!("{}: {e}", plan.admin_url))?;
+        .map_err(|e| format!("{}: {e}", plan.cluster.admin_url))?;
     let mut rounds = Vec::new();
     for n in 0..plan.rounds {
         let schema = Schema::create(
             &admin,
-            &plan.admin_url,
+            &plan.cluster.admin_url,
             format!("faults_{}_{n}", std::process::id()),
         )
         .await?;
@@ -137,15 +142,15 @@ async fn round(plan: &Plan, url: &str, logs: Option<&std::path::Path>) -> Result
         .into_iter()
         .collect();
     let mut cluster = Cluster::start(
-        &plan.server_bin,
-        &plan.haproxy_config,
+        &plan.cluster.server_bin,
+        &plan.cluster.haproxy_config,
         &nodes_url,
-        &plan.key,
+        &plan.cluster.key,
         &extra,
         logs,
     )
     .await?;
-    let client = Client::new(&cluster.front, Some(plan.key.clone()), 256)?;
+    let client = Client::new(&cluster.front, Some(plan.cluster.key.clone()), 256)?;
     let ids = scenarios::create_instances(&client, plan.instances).await?;
     // Every instance resident before the fault (read until it answers: the nodes'
     // activation rate may turn some reads away for a while).
@@ -329,8 +334,8 @@ fn judge(fault: Fault, verdict: Verdict) -> Round {
                     verdict.unrecovered
                 ));
             }
-            // Answers only: a read that got none (0) met the kill itself (a connection
-            // to the dead node, HAProxy's retries), not the activation bound.
+            // Answers only: a read that no node answered (0) met the kill itself (a
+            // connection to the dead node, HAProxy's retries), not the activation bound.
             if verdict.probe_refusals.keys().any(|s| *s != 503 && *s != 0) {
                 failures.push(format!(
                     "refusals other than 503 while activating: {:?}",

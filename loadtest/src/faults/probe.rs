@@ -36,9 +36,15 @@ pub struct Probed {
     /// Per instance, the milliseconds until it answered 200 (`None`: not within a
     /// minute).
     pub served_ms: Vec<Option<f64>>,
-    /// The other answers on the way, by status (0: none came).
+    /// The other answers on the way, by status (0: no node answered: none came, or, for
+    /// a read sent within [`IN_FLIGHT`] of the fault, HAProxy's 502 for a connection the
+    /// failed node took down with it).
     pub refusals: BTreeMap<u16, usize>,
 }
+
+/// How long after a fault HAProxy may still send a read to the failed node (its health
+/// checks mark a node down after two failures 500 ms apart, the first within a second).
+const IN_FLIGHT: Duration = Duration::from_secs(2);
 
 /// Reads each of `ids` every 100 ms from `since` until it answers 200.
 pub async fn until_served(client: &Client, ids: Vec<String>, since: Instant) -> Probed {
@@ -48,12 +54,14 @@ pub async fn until_served(client: &Client, ids: Vec<String>, since: Instant) -> 
             let call = Call::get(format!("/v1/instances/{id}/snapshot"));
             let mut refusals = Vec::new();
             while since.elapsed() < Duration::from_secs(60) {
+                let in_flight = since.elapsed() < IN_FLIGHT;
                 let answered =
                     tokio::time::timeout(Duration::from_secs(5), client.send(&call)).await;
                 match answered {
                     Ok(Ok(a)) if a.status.as_u16() == 200 => {
                         return Ok((Some(since.elapsed().as_secs_f64() * 1e3), refusals));
                     }
+                    Ok(Ok(a)) if a.status.as_u16() == 502 && in_flight => refusals.push(0),
                     Ok(Ok(a)) => refusals.push(a.status.as_u16()),
                     _ => refusals.push(0),
                 }
