@@ -130,7 +130,7 @@ impl Cluster {
         let cluster = Cluster {
             nodes,
             front: format!("http://{front}"),
-            haproxy: haproxy,
+            haproxy,
         };
         cluster.wait_balanced(key).await?;
         Ok(cluster)
