@@ -7,6 +7,7 @@
 
 mod baseline;
 mod client;
+mod compare;
 mod cpu;
 mod driver;
 mod each;
@@ -46,6 +47,15 @@ enum Command {
     /// Fault rounds on a cluster it starts itself (three nodes and HAProxy on loopback):
     /// one fault a round under load, then the history checked (docs/cluster.md).
     Faults(FaultArgs),
+    /// Two runs' JSON reports (`--json`) side by side: fails when NEW is worse than OLD by
+    /// more than `--max-regression` in throughput, p50, p90 or p99 of any line.
+    Compare {
+        old: std::path::PathBuf,
+        new: std::path::PathBuf,
+        /// The worsening allowed, as a fraction (0.1: 10 %).
+        #[arg(long, default_value_t = 0.1)]
+        max_regression: f64,
+    },
     /// What the cluster's hops cost: `/process` straight to an instance's owner, through
     /// another node that forwards it, and through HAProxy, on a cluster it starts itself.
     Hops(HopsArgs),
@@ -229,6 +239,35 @@ async fn main() -> ExitCode {
                     eprintln!("baseline listening address={addr}");
                     let _ = tokio::signal::ctrl_c().await;
                     ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Compare {
+            old,
+            new,
+            max_regression,
+        } => {
+            let read = |path: &std::path::Path| -> Result<Report, String> {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            let compared = read(&old)
+                .and_then(|o| read(&new).map(|n| (o, n)))
+                .and_then(|(o, n)| compare::figures(&o, &n));
+            match compared {
+                Ok(figures) => {
+                    let (table, worse) = compare::verdict(&figures, max_regression);
+                    println!("{table}");
+                    for w in &worse {
+                        println!("- WORSE: {w}");
+                    }
+                    if worse.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(e) => fail(&e),
             }

@@ -1,10 +1,10 @@
-//! The end-of-run report: Markdown for people, JSON for scripts.
+//! The end-of-run report: Markdown for people, JSON for scripts (and `compare`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::Stats;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Line {
     pub target: String,
     pub answered: u64,
@@ -16,7 +16,7 @@ pub struct Line {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub by_status: std::collections::BTreeMap<u16, u64>,
-    pub tags: std::collections::BTreeMap<&'static str, u64>,
+    pub tags: std::collections::BTreeMap<String, u64>,
     pub failures: std::collections::BTreeMap<String, u64>,
 }
 
@@ -33,20 +33,20 @@ impl Line {
             p99_ms: s.quantile_ms(0.99),
             max_ms: s.max_ms(),
             by_status: s.by_status.clone(),
-            tags: s.tags.clone(),
+            tags: s.tags.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect(),
             failures: s.failures.clone(),
         }
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Ratio {
     /// What over what, e.g. `durable / baseline`.
     pub of: String,
     pub value: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
     pub scenario: String,
     pub mode: String,

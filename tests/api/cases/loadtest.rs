@@ -90,6 +90,7 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         report.contains("the baseline used") && report.contains("µs of CPU per answer"),
         "{report}"
     );
+    a_run_compares_with_itself_and_not_with_a_worse_one(&server);
     server.terminate().await;
 
     // A wrong key: every answer fails the check, and the tool says so by its exit code.
@@ -101,6 +102,64 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         .unwrap_or_else(|e| panic!("run loadtest: {e}"));
     assert!(!out.status.success());
     server.terminate().await;
+}
+
+/// `loadtest compare`: a real run's report against itself passes; against a copy whose
+/// p99 is made twice as bad, fails naming it; against another scenario, is refused.
+fn a_run_compares_with_itself_and_not_with_a_worse_one(server: &TestServer) {
+    let dir = std::env::temp_dir().join(format!("loadtest-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let report = |name: &str, scenario: &str| {
+        let path = dir.join(name);
+        let path_text = path.to_string_lossy().into_owned();
+        let (ok, out) = loadtest(
+            server,
+            &[
+                scenario,
+                "--requests",
+                "200",
+                "--instances",
+                "10",
+                "--json",
+                &path_text,
+            ],
+        );
+        assert!(ok, "{out}");
+        path
+    };
+    let run = report("run.json", "process");
+    let compare = |old: &PathBuf, new: &PathBuf| {
+        let out = Command::new(loadtest_binary())
+            .arg("compare")
+            .args([old, new])
+            .output()
+            .unwrap_or_else(|e| panic!("run loadtest: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let (ok, text) = compare(&run, &run);
+    assert!(ok && text.contains("| p99 ms |"), "{text}");
+
+    let mut worse: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&run).unwrap_or_default()).unwrap_or_default();
+    let p99 = worse["lines"][0]["p99_ms"].as_f64().unwrap_or_default();
+    worse["lines"][0]["p99_ms"] = serde_json::json!(p99 * 2.0 + 1.0);
+    let worse_path = dir.join("worse.json");
+    std::fs::write(&worse_path, worse.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let (ok, text) = compare(&run, &worse_path);
+    assert!(
+        !ok && text.contains("WORSE") && text.contains("p99 ms went from"),
+        "{text}"
+    );
+
+    let other = report("other.json", "batch");
+    let (ok, text) = compare(&run, &other);
+    assert!(
+        !ok && text.contains("only runs of the same scenario"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--compare` starts the server itself, durable then write-behind, on the same
