@@ -1,4 +1,5 @@
-//! Tuning of the runtime. The server maps its `[actors]` config section onto this.
+//! Tuning of the runtime. The server maps its `[actors]` config section onto this, at
+//! start and on every reload.
 
 use std::time::Duration;
 
@@ -12,11 +13,13 @@ pub struct RuntimeConfig {
     /// Most actors resident at once; beyond it the least recently used are passivated
     /// (down to 99 % of the cap, so that eviction scans are rare).
     pub max_resident: usize,
+    /// Most passivations per second when the resident set is over the cap.
+    pub passivations_per_second: u32,
     /// Calls queued per actor before callers get `Overloaded` at once.
     pub mailbox_capacity: usize,
     /// What happens when an actor fails.
     pub restart: RestartPolicy,
-    /// How many actors passivate at once during a drain.
+    /// How many actors passivate at once during a drain (and, paced, over the cap).
     pub drain_concurrency: usize,
 }
 
@@ -36,6 +39,7 @@ impl Default for RuntimeConfig {
             throttle_interval: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(300),
             max_resident: 100_000,
+            passivations_per_second: 5000,
             mailbox_capacity: 1024,
             restart: RestartPolicy {
                 max_restarts: 3,

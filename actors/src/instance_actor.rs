@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use arc_swap::ArcSwap;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -12,9 +13,10 @@ use crate::entity::Entity;
 use crate::error::CallError;
 use crate::journal::Journal;
 use crate::mailbox::Permit;
-use crate::observe;
+use crate::observe::Counters;
 use crate::registry::Slot;
 use crate::throttle::Throttle;
+use crate::config::RuntimeConfig;
 
 pub(crate) type CallResult<E, J> =
     Result<<E as Entity>::Reply, CallError<<E as Entity>::Error, <J as Journal<E>>::Error>>;
@@ -42,6 +44,8 @@ pub(crate) struct Hosted<E: Entity, J: Journal<E>> {
     pub(crate) entity: E,
     pub(crate) journal: Arc<J>,
     pub(crate) throttle: Throttle,
+    pub(crate) tuning: Arc<ArcSwap<RuntimeConfig>>,
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl<E: Entity, J: Journal<E>> Actor for InstanceActor<E, J> {
@@ -93,7 +97,7 @@ impl<E: Entity, J: Journal<E>> Actor for InstanceActor<E, J> {
                     // Every cycle is already durable: only replay after activation grows.
                     tracing::warn!(id = %state.entity.id(), error = %e, "snapshot at passivation failed");
                 }
-                metrics::counter!(observe::PASSIVATIONS).increment(1);
+                state.counters.passivated();
                 myself.stop(Some("passivated".into()));
                 let _ = done.send(());
                 Ok(())
@@ -114,8 +118,8 @@ impl<E: Entity, J: Journal<E>> Hosted<E, J> {
             .admit(&command)
             .map_err(|e| Failure::Refused(CallError::Entity(e)))?;
         let now = Instant::now();
-        if is_cycle && !self.throttle.allows(now) {
-            metrics::counter!(observe::THROTTLED).increment(1);
+        if is_cycle && !self.throttle.allows(now, self.tuning.load().throttle_interval) {
+            self.counters.throttled();
             return Ok(self.entity.throttled(command));
         }
         let outcome = self

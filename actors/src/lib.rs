@@ -21,10 +21,13 @@
 //! - **Bounded mailboxes**: ractor's mailboxes are unbounded, so each slot counts its
 //!   queued calls and refuses beyond a capacity at once (`mailbox.rs`).
 //! - **Drain**: [`Runtime::shutdown`] refuses new calls and passivates every actor.
+//! - **Live settings**: [`Runtime::reconfigure`] replaces the settings while actors run;
+//!   each reader takes the setting at its next use, so nothing in flight is disturbed.
 
 mod config;
 mod entity;
 mod error;
+mod incidents;
 mod instance_actor;
 mod journal;
 mod mailbox;
@@ -38,5 +41,7 @@ mod throttle;
 pub use config::{RestartPolicy, RuntimeConfig};
 pub use entity::{Entity, Outcome};
 pub use error::CallError;
+pub use incidents::{Incident, IncidentKind};
 pub use journal::Journal;
+pub use observe::Counts;
 pub use runtime::Runtime;

@@ -25,6 +25,11 @@ pub(crate) struct Permit<O: HasMailbox> {
 }
 
 impl Mailbox {
+    /// Calls queued now.
+    pub(crate) fn depth(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
     /// A place for one more call in `owner`'s mailbox, unless `capacity` calls are
     /// already queued.
     pub(crate) fn reserve<O: HasMailbox>(owner: &Arc<O>, capacity: usize) -> Option<Permit<O>> {

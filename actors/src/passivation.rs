@@ -4,11 +4,15 @@
 //! Every call stamps its slot with the time; the sweeper scans the slots periodically
 //! (idle ones go) and whenever an activation pushes the resident count over the cap. An
 //! over-cap scan passivates the oldest down to 99 % of the cap, so that at a full cache
-//! one scan serves many activations instead of one scan per activation.
+//! one scan serves many activations instead of one scan per activation. Over-cap
+//! passivations run a wave at a time at no more than `passivations_per_second`, so that a
+//! cap lowered by thousands (a live reload) does not flood the store with snapshots.
 
-use std::sync::Weak;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::entity::Entity;
 use crate::journal::Journal;
@@ -17,12 +21,6 @@ use crate::runtime::Inner;
 
 /// Runs until the runtime is dropped or shuts down.
 pub(crate) async fn sweep<E: Entity, J: Journal<E>>(inner: Weak<Inner<E, J>>) {
-    let period = match inner.upgrade() {
-        Some(i) => {
-            (i.config.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(30))
-        }
-        None => return,
-    };
     loop {
         let Some(strong) = inner.upgrade() else {
             return;
@@ -30,6 +28,9 @@ pub(crate) async fn sweep<E: Entity, J: Journal<E>>(inner: Weak<Inner<E, J>>) {
         if strong.closing.load(Ordering::Acquire) {
             return;
         }
+        // Read every pass: the idle timeout can change while the runtime runs.
+        let period = (strong.tuning.load().idle_timeout / 4)
+            .clamp(Duration::from_millis(10), Duration::from_secs(30));
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = strong.over_cap.notified() => {}
@@ -41,7 +42,8 @@ pub(crate) async fn sweep<E: Entity, J: Journal<E>>(inner: Weak<Inner<E, J>>) {
 
 impl<E: Entity, J: Journal<E>> Inner<E, J> {
     /// One pass: idle actors, then the least recently used beyond the cap.
-    pub(crate) async fn sweep_once(&self) {
+    pub(crate) async fn sweep_once(self: &Arc<Self>) {
+        let tuning = self.tuning.load_full();
         let mut live: Vec<(u64, E::Id)> = Vec::new();
         let mut idle: Vec<E::Id> = Vec::new();
         for entry in self.slots.iter() {
@@ -53,7 +55,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             if !is_live {
                 continue;
             }
-            if self.idle_for(slot) >= self.config.idle_timeout {
+            if self.idle_for(slot) >= tuning.idle_timeout {
                 idle.push(entry.key().clone());
             } else {
                 live.push((slot.last_used.load(Ordering::Relaxed), entry.key().clone()));
@@ -62,7 +64,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         for id in &idle {
             self.passivate(id).await;
         }
-        let cap = self.config.max_resident;
+        let cap = tuning.max_resident;
         let resident = self.resident.load(Ordering::Acquire);
         if resident > cap {
             let low_water = cap - cap / 100;
@@ -70,10 +72,33 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             if excess > 0 {
                 live.select_nth_unstable_by_key(excess - 1, |(used, _)| *used);
                 live.truncate(excess);
-                for (_, id) in &live {
-                    self.passivate(id).await;
-                }
+                live.sort_unstable_by_key(|(used, _)| *used);
+                let ids = live.into_iter().map(|(_, id)| id).collect();
+                self.passivate_paced(ids, tuning.passivations_per_second, tuning.drain_concurrency)
+                    .await;
             }
+        }
+    }
+
+    /// Passivates `ids` in order, in concurrent waves of at most `concurrency`, no faster
+    /// than `per_second` in all.
+    async fn passivate_paced(self: &Arc<Self>, ids: Vec<E::Id>, per_second: u32, concurrency: usize) {
+        let per_second = per_second.max(1);
+        let wave = (per_second as usize / 10).clamp(1, concurrency.max(1));
+        for chunk in ids.chunks(wave) {
+            if self.closing.load(Ordering::Acquire) {
+                return; // The drain passivates what is left.
+            }
+            let started = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for id in chunk {
+                let inner = self.clone();
+                let id = id.clone();
+                tasks.spawn(async move { inner.passivate(&id).await });
+            }
+            while tasks.join_next().await.is_some() {}
+            let budget = Duration::from_secs_f64(chunk.len() as f64 / f64::from(per_second));
+            tokio::time::sleep_until(started + budget).await;
         }
     }
 }

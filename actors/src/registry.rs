@@ -92,9 +92,11 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     ) -> Result<ActorRef<Msg<E, J>>, CallError<E::Error, J::Error>> {
         let entity = self.journal.load(id).await.map_err(CallError::Journal)?;
         let hosted = Hosted {
-            throttle: Throttle::new(self.config.throttle_interval, entity.last_cycle_at()),
+            throttle: Throttle::new(entity.last_cycle_at()),
             entity,
             journal: self.journal.clone(),
+            tuning: self.tuning.clone(),
+            counters: self.counters.clone(),
         };
         let supervisor = self.supervisor_cell().ok_or(CallError::ShuttingDown)?;
         let (actor, _) = Actor::spawn_linked(None, InstanceActor::new(), hosted, supervisor)
@@ -104,9 +106,9 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
                 CallError::Interrupted
             })?;
         let resident = self.resident.fetch_add(1, Ordering::AcqRel) + 1;
-        metrics::counter!(observe::ACTIVATIONS).increment(1);
+        self.counters.activated();
         metrics::gauge!(observe::ACTIVE).set(resident as f64);
-        if resident > self.config.max_resident {
+        if resident > self.tuning.load().max_resident {
             self.over_cap.notify_one();
         }
         Ok(actor)

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use ractor::{Actor, ActorCell, ActorRef};
 use tokio::sync::{Notify, Semaphore, oneshot};
@@ -13,9 +14,11 @@ use tokio::time::Instant;
 use crate::config::RuntimeConfig;
 use crate::entity::Entity;
 use crate::error::CallError;
+use crate::incidents::{Incident, Incidents};
 use crate::instance_actor::Msg;
 use crate::journal::Journal;
 use crate::mailbox::Mailbox;
+use crate::observe::{Counters, Counts};
 use crate::registry::{Slot, SlotState};
 use crate::supervisor::Supervisor;
 
@@ -34,12 +37,16 @@ impl<E: Entity, J: Journal<E>> Clone for Runtime<E, J> {
 
 pub(crate) struct Inner<E: Entity, J: Journal<E>> {
     pub(crate) journal: Arc<J>,
-    pub(crate) config: RuntimeConfig,
+    /// The settings in force, replaced whole by [`Runtime::reconfigure`].
+    pub(crate) tuning: Arc<ArcSwap<RuntimeConfig>>,
     pub(crate) slots: DashMap<E::Id, Arc<Slot<E, J>>>,
     /// Recent failure times of entities that failed.
     pub(crate) failures: DashMap<E::Id, VecDeque<Instant>>,
+    pub(crate) incidents: Incidents,
+    pub(crate) counters: Arc<Counters>,
     pub(crate) resident: AtomicUsize,
-    /// Wakes the passivation sweeper when the resident set passes the cap.
+    /// Wakes the passivation sweeper when the resident set passes the cap (or the
+    /// settings changed).
     pub(crate) over_cap: Notify,
     pub(crate) closing: AtomicBool,
     pub(crate) stopped: Notify,
@@ -54,9 +61,11 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
     pub async fn start(journal: J, config: RuntimeConfig) -> Result<Self, ractor::SpawnErr> {
         let inner = Arc::new(Inner {
             journal: Arc::new(journal),
-            config,
+            tuning: Arc::new(ArcSwap::from_pointee(config)),
             slots: DashMap::new(),
             failures: DashMap::new(),
+            incidents: Incidents::default(),
+            counters: Arc::default(),
             resident: AtomicUsize::new(0),
             over_cap: Notify::new(),
             closing: AtomicBool::new(false),
@@ -98,8 +107,8 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
                     }
                 },
             };
-            let permit = Mailbox::reserve(&slot, inner.config.mailbox_capacity)
-                .ok_or(CallError::Overloaded)?;
+            let capacity = inner.tuning.load().mailbox_capacity;
+            let permit = Mailbox::reserve(&slot, capacity).ok_or(CallError::Overloaded)?;
             let (tx, rx) = oneshot::channel();
             actor
                 .send_message(Msg::Call {
@@ -185,6 +194,55 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         self.inner.resident.load(Ordering::Acquire)
     }
 
+    /// True when `id` failed too often and waits for [`Runtime::restart`].
+    pub fn is_failed(&self, id: &E::Id) -> bool {
+        self.inner.slots.get(id).is_some_and(|slot| {
+            slot.state
+                .try_lock()
+                .is_ok_and(|s| matches!(*s, SlotState::Failed))
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> RuntimeConfig {
+        RuntimeConfig::clone(&self.inner.tuning.load())
+    }
+
+    /// Replaces the settings while the runtime runs. Each applies from its next use: a
+    /// mailbox bound to the next call, the throttle interval to the next cycle, the
+    /// restart policy to the next failure; a lower `max_resident` passivates the least
+    /// recently used down to it at `passivations_per_second`, a shorter idle timeout
+    /// at the sweeper's next pass (woken now).
+    pub fn reconfigure(&self, config: RuntimeConfig) {
+        self.inner.tuning.store(Arc::new(config));
+        self.inner.over_cap.notify_one();
+    }
+
+    /// Activations, passivations, restarts and throttled calls since the start.
+    pub fn counts(&self) -> Counts {
+        self.inner.counters.read()
+    }
+
+    /// The most recent restarts and failures, oldest first.
+    pub fn incidents(&self) -> Vec<Incident> {
+        self.inner.incidents.recent()
+    }
+
+    /// The `n` resident entities with the most calls queued, deepest first (entities
+    /// with none queued left out).
+    pub fn deepest_mailboxes(&self, n: usize) -> Vec<(E::Id, usize)> {
+        let mut queued: Vec<(E::Id, usize)> = self
+            .inner
+            .slots
+            .iter()
+            .map(|e| (e.key().clone(), e.value().mailbox.depth()))
+            .filter(|(_, depth)| *depth > 0)
+            .collect();
+        queued.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        queued.truncate(n);
+        queued
+    }
+
     /// Drain: refuses new calls, lets queued ones finish, passivates every actor (their
     /// snapshots written), then stops the supervisor. Nothing is dropped.
     pub async fn shutdown(&self) {
@@ -218,7 +276,8 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
 
     /// Passivates `ids`, `drain_concurrency` at a time.
     async fn passivate_all(self: &Arc<Self>, ids: Vec<E::Id>) {
-        let permits = Arc::new(Semaphore::new(self.config.drain_concurrency.max(1)));
+        let concurrency = self.tuning.load().drain_concurrency.max(1);
+        let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = tokio::task::JoinSet::new();
         for id in ids {
             let inner = self.clone();

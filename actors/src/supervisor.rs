@@ -17,6 +17,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 use tokio::time::Instant;
 
 use crate::entity::Entity;
+use crate::incidents::IncidentKind;
 use crate::journal::Journal;
 use crate::observe;
 use crate::registry::{Slot, SlotState};
@@ -114,14 +115,19 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         if !matches!(&*state, SlotState::Live(actor) if actor.get_id() == failed) {
             return;
         }
-        match self.decide(&id) {
+        let policy = self.tuning.load().restart.clone();
+        match self.decide(&id, &policy) {
             Decision::Now => {
+                self.incidents
+                    .record(id.to_string(), IncidentKind::Restarted, &error);
                 *state = self.restarted(&id).await;
             }
             Decision::AfterBackoff => {
+                self.incidents
+                    .record(id.to_string(), IncidentKind::BackingOff, &error);
                 *state = SlotState::Backoff;
                 drop(state);
-                tokio::time::sleep(self.config.restart.backoff).await;
+                tokio::time::sleep(policy.backoff).await;
                 let mut state = slot.state.lock().await;
                 if matches!(*state, SlotState::Backoff) {
                     *state = self.restarted(&id).await;
@@ -129,6 +135,8 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             }
             Decision::GiveUp => {
                 tracing::error!(%id, "entity keeps failing; marked failed until an explicit restart");
+                self.incidents
+                    .record(id.to_string(), IncidentKind::MarkedFailed, &error);
                 *state = SlotState::Failed;
             }
         }
@@ -136,7 +144,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
 
     /// A fresh actor for `id`, or an empty slot (the next call retries) if loading fails.
     async fn restarted(&self, id: &E::Id) -> SlotState<E, J> {
-        metrics::counter!(observe::RESTARTS).increment(1);
+        self.counters.restarted();
         match self.activate(id).await {
             Ok(actor) => SlotState::Live(actor),
             Err(e) => {
@@ -146,8 +154,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         }
     }
 
-    fn decide(&self, id: &E::Id) -> Decision {
-        let policy = &self.config.restart;
+    fn decide(&self, id: &E::Id, policy: &crate::RestartPolicy) -> Decision {
         let now = Instant::now();
         let mut failures = self.failures.entry(id.clone()).or_default();
         while failures

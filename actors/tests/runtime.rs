@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use actors::{CallError, Entity, Journal, Outcome, RestartPolicy, Runtime, RuntimeConfig};
+use actors::{
+    CallError, Entity, IncidentKind, Journal, Outcome, RestartPolicy, Runtime, RuntimeConfig,
+};
 
 /// A counter that also logs what it was given, in order.
 struct Counter {
@@ -163,6 +165,7 @@ fn config() -> RuntimeConfig {
         throttle_interval: Duration::ZERO,
         idle_timeout: Duration::from_secs(3600),
         max_resident: 1000,
+        passivations_per_second: 10_000,
         mailbox_capacity: 10_000,
         restart: RestartPolicy {
             max_restarts: 2,
@@ -337,8 +340,123 @@ async fn an_entity_that_keeps_failing_waits_for_an_explicit_restart() {
             .await
             .is_ok()
     );
+    assert!(rt.is_failed(&id));
+    // The supervision log tells the story, reason included.
+    let kinds: Vec<IncidentKind> = rt
+        .incidents()
+        .iter()
+        .filter(|i| i.id == "doomed")
+        .map(|i| i.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            IncidentKind::Restarted,
+            IncidentKind::Restarted,
+            IncidentKind::BackingOff,
+            IncidentKind::MarkedFailed
+        ]
+    );
+    assert!(rt.incidents().iter().all(|i| i.reason.contains("boom")));
+    assert_eq!(rt.counts().restarts, 3);
     rt.restart(&id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rt.is_failed(&id));
     assert_eq!(get(&rt, "doomed").await.0, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lowered_cap_passivates_the_least_recently_used_down_to_it() {
+    let (rt, journal) = start(config()).await;
+    let ids: Vec<String> = (0..200).map(|i| format!("e{i:03}")).collect();
+    for id in &ids {
+        assert!(rt.call(id, Command::Add(1)).await.is_ok());
+        // Distinct use times: the LRU order is the creation order.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(rt.resident_count(), 200);
+    rt.reconfigure(RuntimeConfig {
+        max_resident: 50,
+        passivations_per_second: 1000,
+        ..config()
+    });
+    assert_eq!(rt.config().max_resident, 50);
+    for _ in 0..500 {
+        if rt.resident_count() <= 50 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(rt.resident_count(), 50);
+    // The 50 used last stayed; the 150 before them were snapshotted and stopped.
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(rt.is_resident(id), i >= 150, "{id}");
+    }
+    assert_eq!(journal.snapshots.load(Ordering::SeqCst), 150);
+    assert_eq!(rt.counts().passivations, 150);
+    assert_eq!(rt.counts().activations, 200);
+    assert_eq!(get(&rt, "e000").await.0, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_throttle_interval_and_mailbox_bound_apply_to_the_next_call() {
+    let (rt, journal) = start(RuntimeConfig {
+        throttle_interval: Duration::from_secs(3600),
+        ..config()
+    })
+    .await;
+    let id = "tuned".to_owned();
+    assert_eq!(rt.call(&id, Command::Add(1)).await.ok(), Some(Reply::Applied(1)));
+    assert_eq!(rt.call(&id, Command::Add(1)).await.ok(), Some(Reply::Throttled(1)));
+    assert_eq!(rt.counts().throttled, 1);
+    rt.reconfigure(RuntimeConfig {
+        mailbox_capacity: 1,
+        ..config()
+    });
+    // The resident actor's next cycle sees the zero interval.
+    assert_eq!(rt.call(&id, Command::Add(1)).await.ok(), Some(Reply::Applied(2)));
+    // A mailbox of one: a second call while one is being persisted is refused.
+    journal.persist_delay_ms.store(100, Ordering::SeqCst);
+    let slow = {
+        let rt = rt.clone();
+        let id = id.clone();
+        tokio::spawn(async move { rt.call(&id, Command::Add(1)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(matches!(
+        rt.call(&id, Command::Get).await,
+        Err(CallError::Overloaded)
+    ));
+    assert!(matches!(slow.await, Ok(Ok(Reply::Applied(3)))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_restart_policy_applies_to_the_next_failure() {
+    let (rt, _) = start(config()).await;
+    let id = "brittle".to_owned();
+    assert!(rt.call(&id, Command::Add(2)).await.is_ok());
+    rt.reconfigure(RuntimeConfig {
+        restart: RestartPolicy {
+            max_restarts: 0,
+            window: Duration::from_secs(60),
+            backoff: Duration::from_secs(3600),
+        },
+        ..config()
+    });
+    let _ = rt.call(&id, Command::Explode).await;
+    // No immediate restart allowed any more: the first failure backs off.
+    let mut kinds = Vec::new();
+    for _ in 0..100 {
+        kinds = rt.incidents().iter().map(|i| i.kind).collect();
+        if !kinds.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(kinds, [IncidentKind::BackingOff]);
+    assert!(matches!(
+        rt.call(&id, Command::Get).await,
+        Err(CallError::Interrupted)
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
