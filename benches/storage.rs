@@ -126,7 +126,7 @@ async fn run(url: &str, n: usize) {
     // durable append (64 appenders in parallel), as /process calls would.
     let journal = StoreJournal {
         store: store.clone(),
-        snapshot_every: 100,
+        snapshot_every: 100.into(),
         cluster: None,
     };
     let rows = Arc::new(AtomicU64::new(0));

@@ -1,10 +1,10 @@
 //! The `identity-os` command line: `serve` (default), `migrate`, `keys`, `openapi`,
-//! `cluster status`.
+//! `cluster status`, `config check|show`.
 
 use clap::{Parser, Subcommand};
 
 use crate::api_key;
-use crate::config::Config;
+use crate::config::{Config, Loaded, Sources};
 use crate::ids::KeyId;
 use crate::server::{self, StartError};
 use crate::timestamp::Timestamp;
@@ -35,6 +35,20 @@ pub enum Command {
     /// Cluster mode (docs/cluster.md).
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// The settings (config/default.toml, docs/operations.md); needs no database.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Checks FILE (default: the file the server would read) exactly as the server loads
+    /// it at start, IDENTITY_OS_* variables included; a bad value is named in one line
+    /// and the exit status is non-zero.
+    Check { file: Option<String> },
+    /// Prints every setting in force, each with where its value came from (default,
+    /// file, environment) and whether a reload can change it; secrets redacted.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +79,28 @@ pub fn openapi(config: &Config) -> Result<String, StartError> {
         .map_err(|e| StartError(format!("openapi: {e}")))
 }
 
+/// `config check` and `config show`, on settings already loaded from `sources`.
+pub fn config(command: &ConfigCommand, sources: &Sources, loaded: &Loaded) -> String {
+    match command {
+        ConfigCommand::Check { .. } => {
+            let what = match &sources.file {
+                Some(file) => file.clone(),
+                None if std::path::Path::new(crate::config::DEFAULT_PATH).is_file() => {
+                    crate::config::DEFAULT_PATH.to_owned()
+                }
+                None => "built-in defaults".to_owned(),
+            };
+            format!("{what}: ok ({} settings)", loaded.settings.len())
+        }
+        ConfigCommand::Show => loaded
+            .settings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
 /// Runs a command other than `serve`; returns what to print on stdout.
 pub async fn run_admin(command: Command, config: Config) -> Result<String, StartError> {
     if let Command::Keys(KeysCommand::Create { plan, .. }) = &command
@@ -80,7 +116,7 @@ pub async fn run_admin(command: Command, config: Config) -> Result<String, Start
     let fail = |e: crate::store::StoreError| StartError(format!("keys: {e}"));
     let out = match command {
         // Served by `main` without a database.
-        Command::Serve | Command::Openapi => String::new(),
+        Command::Serve | Command::Openapi | Command::Config(_) => String::new(),
         Command::Migrate => "migrations applied".to_owned(),
         Command::Keys(KeysCommand::Create { plan, label }) => {
             let key = api_key::generate();

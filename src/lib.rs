@@ -3,6 +3,7 @@
 //! `engine` is the pure identity engine (no async, no I/O, no clock); `store` keeps
 //! instances in PostgreSQL or SQLite.
 
+pub mod admin;
 pub mod api_key;
 pub mod cli;
 pub mod cluster;
@@ -12,6 +13,7 @@ pub mod hex;
 pub mod http;
 pub mod ids;
 pub mod instance;
+pub mod reload;
 pub mod server;
 pub mod store;
 pub mod timestamp;

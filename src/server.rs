@@ -7,19 +7,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actors::{RestartPolicy, RuntimeConfig};
+use arc_swap::ArcSwap;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tokio::net::TcpListener;
 
+use crate::admin::{self, Admin, Sampler};
 use crate::api_key;
 use crate::cluster::{Budgets, Cluster, Residents};
-use crate::config::Config;
+use crate::config::{Config, Loaded};
 use crate::http::auth::Authenticator;
 use crate::http::quota::Quotas;
 use crate::http::rate_limit::RateLimits;
 use crate::http::shutdown::Shutdown;
 use crate::http::{self, AppState, Services};
 use crate::ids::{AccountId, KeyId};
-use crate::instance::StoreJournal;
+use crate::instance::{SnapshotEvery, StoreJournal};
+use crate::reload::{self, Reloader, SwapLogFilter};
 use crate::store::{Store, StoreOptions};
 use crate::timestamp::Timestamp;
 
@@ -51,6 +54,7 @@ pub fn runtime_config(config: &Config) -> RuntimeConfig {
         throttle_interval: config.min_cycle_interval(),
         idle_timeout: Duration::from_millis(a.idle_timeout_ms),
         max_resident: a.max_resident,
+        passivations_per_second: a.passivations_per_second,
         mailbox_capacity: a.mailbox_capacity,
         restart: RestartPolicy {
             max_restarts: a.restart_max,
@@ -68,17 +72,23 @@ pub async fn open_store(config: &Config) -> Result<Store, StartError> {
         .map_err(|e| {
             StartError(format!(
                 "database.url ({}): cannot open the database: {e}",
-                redact(&config.database.url)
+                crate::config::redact_url(&config.database.url)
             ))
         })
 }
 
-/// Runs the server until a shutdown signal, then drains.
-pub async fn serve(config: Config) -> Result<(), StartError> {
+/// Runs the server until a shutdown signal, then drains. `log_filter` lets a reload
+/// change the log filter.
+pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<(), StartError> {
+    let Loaded { config, settings } = loaded;
     let addr = config.bind_addr().map_err(|e| StartError(e.to_string()))?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| StartError(format!("server.bind ({addr}): cannot listen: {e}")))?;
+    let admin_listener = match config.admin_addr().map_err(|e| StartError(e.to_string()))? {
+        Some(addr) => Some(admin::bind(addr).await.map_err(StartError)?),
+        None => None,
+    };
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| StartError(format!("metrics: cannot install the recorder: {e}")))?;
@@ -89,17 +99,17 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|e| StartError(format!("server.bind: {e}")))?;
     let cluster = join_cluster(&config, local).await?;
 
+    let snapshot_every = SnapshotEvery::new(config.engine.snapshot_every);
     let instances = actors::Runtime::start(
         StoreJournal {
             store: store.clone(),
-            snapshot_every: config.engine.snapshot_every,
+            snapshot_every: snapshot_every.clone(),
             cluster: cluster.clone(),
         },
         runtime_config(&config),
     )
     .await
     .map_err(|e| StartError(format!("actors: cannot start the runtime: {e}")))?;
-    let config = Arc::new(config);
     let shutdown = Shutdown::default();
     let auth = Arc::new(Authenticator::new(store.clone()));
     // Cluster mode: rate limits and quotas shared by every node.
@@ -117,11 +127,43 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         store: store.clone(),
         metrics,
         shutdown: shutdown.clone(),
-        config: config.clone(),
+        config: ArcSwap::from_pointee(config.clone()),
+        openapi: Default::default(),
         instances: instances.clone(),
         cluster: cluster.clone(),
     });
     spawn_housekeeping(&state);
+    let reloader = Arc::new(Reloader::new(
+        state.clone(),
+        settings,
+        snapshot_every,
+        log_filter,
+    ));
+    tokio::spawn(reload::on_sighup(reloader.clone()));
+    let admin_addr = match admin_listener {
+        Some(listener) => {
+            let sampler = Arc::new(Sampler::default());
+            tokio::spawn({
+                let (sampler, instances, shutdown) =
+                    (sampler.clone(), instances.clone(), shutdown.clone());
+                async move { sampler.run(instances, shutdown).await }
+            });
+            let local = listener.local_addr().ok();
+            let parts = admin::Parts {
+                app: state.clone(),
+                reloader,
+                sampler,
+            };
+            tokio::spawn(admin::serve(
+                listener,
+                Admin::new(parts),
+                config.admin.token.clone(),
+                shutdown.clone(),
+            ));
+            local
+        }
+        None => None,
+    };
     // The leases outlive the drain: they stop after the shards were handed over.
     let leases_stop = Shutdown::default();
     let coordinator = cluster.as_ref().map(|cluster| {
@@ -135,6 +177,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 
     tracing::info!(
         address = %local,
+        admin = admin_addr.map(tracing::field::display),
         database = store.backend().name(),
         node = cluster.as_ref().map(|c| c.name()),
         "serving"
@@ -271,28 +314,36 @@ fn spawn_housekeeping(state: &AppState) {
             }
         }
     });
-    let store = state.store.clone();
-    let cluster = state.cluster.clone();
-    let retention = state.config.retention();
-    let every = Duration::from_millis(state.config.retention.purge_interval_ms.max(1000));
-    let shutdown = state.shutdown.clone();
+    let state = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // Checked every second against the settings in force (retention is live), so a
+        // shorter interval set by a reload applies within a second.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut last_purge: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
-                _ = tick.tick() => {
-                    // A cluster node purges the instances of the shards it serves.
-                    let fence_of = |id: &crate::ids::InstanceId| match &cluster {
-                        None => Some(None),
-                        Some(c) => c.fence(id).ok().map(Some),
-                    };
-                    match store.purge_expired(Timestamp::now(), retention, 1000, fence_of).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(purged = n, "purged expired deleted instances"),
-                        Err(e) => tracing::warn!(error = %e, "purge of expired instances failed"),
-                    }
-                }
-                _ = shutdown.wait() => break,
+                _ = tick.tick() => {}
+                _ = state.shutdown.wait() => break,
+            }
+            let config = state.config.load_full();
+            let every = Duration::from_millis(config.retention.purge_interval_ms.max(1000));
+            if last_purge.is_some_and(|at| at.elapsed() < every) {
+                continue;
+            }
+            last_purge = Some(tokio::time::Instant::now());
+            // A cluster node purges the instances of the shards it serves.
+            let fence_of = |id: &crate::ids::InstanceId| match &state.cluster {
+                None => Some(None),
+                Some(c) => c.fence(id).ok().map(Some),
+            };
+            let purged = state
+                .store
+                .purge_expired(Timestamp::now(), config.retention(), 1000, fence_of)
+                .await;
+            match purged {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "purged expired deleted instances"),
+                Err(e) => tracing::warn!(error = %e, "purge of expired instances failed"),
             }
         }
     });
@@ -363,19 +414,5 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
-    }
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
     }
 }

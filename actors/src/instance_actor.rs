@@ -9,6 +9,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use crate::config::RuntimeConfig;
 use crate::entity::Entity;
 use crate::error::CallError;
 use crate::journal::Journal;
@@ -16,7 +17,6 @@ use crate::mailbox::Permit;
 use crate::observe::Counters;
 use crate::registry::Slot;
 use crate::throttle::Throttle;
-use crate::config::RuntimeConfig;
 
 pub(crate) type CallResult<E, J> =
     Result<<E as Entity>::Reply, CallError<<E as Entity>::Error, <J as Journal<E>>::Error>>;
@@ -118,7 +118,11 @@ impl<E: Entity, J: Journal<E>> Hosted<E, J> {
             .admit(&command)
             .map_err(|e| Failure::Refused(CallError::Entity(e)))?;
         let now = Instant::now();
-        if is_cycle && !self.throttle.allows(now, self.tuning.load().throttle_interval) {
+        if is_cycle
+            && !self
+                .throttle
+                .allows(now, self.tuning.load().throttle_interval)
+        {
             self.counters.throttled();
             return Ok(self.entity.throttled(command));
         }

@@ -74,15 +74,24 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
                 live.truncate(excess);
                 live.sort_unstable_by_key(|(used, _)| *used);
                 let ids = live.into_iter().map(|(_, id)| id).collect();
-                self.passivate_paced(ids, tuning.passivations_per_second, tuning.drain_concurrency)
-                    .await;
+                self.passivate_paced(
+                    ids,
+                    tuning.passivations_per_second,
+                    tuning.drain_concurrency,
+                )
+                .await;
             }
         }
     }
 
     /// Passivates `ids` in order, in concurrent waves of at most `concurrency`, no faster
     /// than `per_second` in all.
-    async fn passivate_paced(self: &Arc<Self>, ids: Vec<E::Id>, per_second: u32, concurrency: usize) {
+    async fn passivate_paced(
+        self: &Arc<Self>,
+        ids: Vec<E::Id>,
+        per_second: u32,
+        concurrency: usize,
+    ) {
         let per_second = per_second.max(1);
         let wave = (per_second as usize / 10).clamp(1, concurrency.max(1));
         for chunk in ids.chunks(wave) {

@@ -54,7 +54,10 @@ mod tests {
         assert!(!t.allows(start + Duration::from_millis(999), second));
         assert!(t.allows(start + second, second));
         // A shorter interval set live applies to the very next check.
-        assert!(t.allows(start + Duration::from_millis(200), Duration::from_millis(200)));
+        assert!(t.allows(
+            start + Duration::from_millis(200),
+            Duration::from_millis(200)
+        ));
     }
 
     #[tokio::test(start_paused = true)]

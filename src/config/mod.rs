@@ -3,7 +3,14 @@
 //! once at start so that a bad value stops the server with one clear line.
 //!
 //! The built-in defaults are the shipped `config/default.toml` itself, compiled in, so the
-//! two cannot disagree.
+//! two cannot disagree. The same load runs again on a reload (`reload.rs`), which applies
+//! only the settings `live.rs` lists; `origin.rs` tells where each value came from.
+
+mod live;
+mod origin;
+
+pub use live::{Change, changes};
+pub use origin::{Origin, Setting, redact_url};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -11,14 +18,18 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Format, Toml};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+
+/// Shortest admin token accepted.
+const MIN_ADMIN_TOKEN: usize = 16;
 
 /// hyper's smallest read buffer, which bounds a request head.
 const MIN_HEAD_BYTES: usize = 8192;
 
 /// The shipped defaults.
-const DEFAULTS: &str = include_str!("../config/default.toml");
-const DEFAULT_PATH: &str = "config/default.toml";
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+pub const DEFAULT_PATH: &str = "config/default.toml";
 
 /// Short environment variables and the keys they set.
 const SHORT_FORMS: [(&str, &str); 6] = [
@@ -30,7 +41,7 @@ const SHORT_FORMS: [(&str, &str); 6] = [
     ("log", "server__log"),
 ];
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -40,10 +51,11 @@ pub struct Config {
     pub auth: AuthConfig,
     pub retention: RetentionConfig,
     pub cluster: ClusterConfig,
+    pub admin: AdminConfig,
     pub plans: BTreeMap<String, PlanConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: String,
@@ -59,7 +71,7 @@ pub struct ServerConfig {
     pub shutdown_deadline_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
@@ -72,7 +84,7 @@ pub struct DatabaseConfig {
     pub durability: crate::store::Durability,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngineConfig {
     pub min_cycle_interval_ms: u64,
@@ -80,32 +92,41 @@ pub struct EngineConfig {
     pub batch_max: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActorsConfig {
     pub idle_timeout_ms: u64,
     pub max_resident: usize,
+    pub passivations_per_second: u32,
     pub mailbox_capacity: usize,
     pub restart_max: u32,
     pub restart_window_ms: u64,
     pub restart_backoff_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     pub bootstrap_key: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionConfig {
     pub deleted_days: u64,
     pub purge_interval_ms: u64,
 }
 
+/// The operators' listener (`docs/operations.md`); an empty `bind` is none.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    pub bind: String,
+    pub token: String,
+}
+
 /// Cluster mode (`docs/cluster.md`); an empty `node_id` is a single node.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
     pub node_id: String,
@@ -130,7 +151,7 @@ impl ClusterConfig {
 }
 
 /// Limits of one plan; a missing limit is no limit.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
     pub requests_per_minute: Option<u32>,
@@ -148,6 +169,9 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
+    /// A reload changed a setting that only a restart can change.
+    #[error("configuration: {key} cannot change while the server runs (restart to change it)")]
+    NotLive { key: String },
 }
 
 /// Where settings come from: a config file and environment variables.
@@ -176,8 +200,30 @@ impl Sources {
     }
 }
 
+/// A loaded configuration and where each of its values came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub settings: Vec<Setting>,
+}
+
 impl Config {
     pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+        Config::load_traced(sources).map(|loaded| loaded.config)
+    }
+
+    /// As [`Config::load`], with every setting's origin (for `config show`).
+    pub fn load_traced(sources: &Sources) -> Result<Loaded, ConfigError> {
+        let figment = Config::figment(sources)?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(one_line(&e)))?;
+        config.validate()?;
+        let settings = origin::settings(&config, &figment);
+        Ok(Loaded { config, settings })
+    }
+
+    fn figment(sources: &Sources) -> Result<Figment, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         match &sources.file {
             Some(path) => {
@@ -208,12 +254,62 @@ impl Config {
                 (key, v.clone())
             })
             .collect();
-        figment = figment.merge(EnvPairs(vars));
-        let config: Config = figment
-            .extract()
-            .map_err(|e| ConfigError::Parse(one_line(&e)))?;
-        config.validate()?;
-        Ok(config)
+        Ok(figment.merge(EnvPairs(vars)))
+    }
+
+    /// The log filter `server.log` names. PostgreSQL notices ("relation … already
+    /// exists, skipping") are not news, unless the filter asks for sqlx.
+    pub fn log_filter(&self) -> Result<EnvFilter, ConfigError> {
+        let log = &self.server.log;
+        let directives = if log.contains("sqlx") {
+            log.clone()
+        } else {
+            format!("{log},sqlx::postgres::notice=warn")
+        };
+        EnvFilter::try_new(directives).map_err(|_| ConfigError::Invalid {
+            key: "server.log",
+            value: log.clone(),
+            reason: "not a log filter, e.g. \"info\" or \"identity_os=debug\"",
+        })
+    }
+
+    /// The admin listener's address, if one is set.
+    pub fn admin_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        if self.admin.bind.is_empty() {
+            return Ok(None);
+        }
+        self.admin
+            .bind
+            .parse()
+            .map(Some)
+            .map_err(|_| ConfigError::Invalid {
+                key: "admin.bind",
+                value: self.admin.bind.clone(),
+                reason: "expected host:port, e.g. 127.0.0.1:9000",
+            })
+    }
+
+    /// The admin listener is for operators: off the loopback interface it needs a token.
+    fn validate_admin(&self) -> Result<(), ConfigError> {
+        let token = &self.admin.token;
+        if !token.is_empty() && token.len() < MIN_ADMIN_TOKEN {
+            return Err(ConfigError::Invalid {
+                key: "admin.token",
+                value: "<hidden>".into(),
+                reason: "must be at least 16 characters",
+            });
+        }
+        if let Some(addr) = self.admin_addr()?
+            && !addr.ip().is_loopback()
+            && token.is_empty()
+        {
+            return Err(ConfigError::Invalid {
+                key: "admin.token",
+                value: String::new(),
+                reason: "required when admin.bind is not a loopback address",
+            });
+        }
+        Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -245,7 +341,7 @@ impl Config {
                 "must be at least 8192",
             ));
         }
-        let positive: [(&'static str, u64); 11] = [
+        let positive: [(&'static str, u64); 12] = [
             ("server.max_uri_bytes", self.server.max_uri_bytes as u64),
             ("server.max_connections", self.server.max_connections as u64),
             ("server.header_timeout_ms", self.server.header_timeout_ms),
@@ -260,6 +356,10 @@ impl Config {
             ),
             ("actors.max_resident", self.actors.max_resident as u64),
             (
+                "actors.passivations_per_second",
+                u64::from(self.actors.passivations_per_second),
+            ),
+            (
                 "actors.mailbox_capacity",
                 self.actors.mailbox_capacity as u64,
             ),
@@ -270,6 +370,8 @@ impl Config {
             }
         }
         self.validate_cluster()?;
+        self.validate_admin()?;
+        self.log_filter()?;
         if !self.plans.contains_key("unlimited") {
             return Err(invalid(
                 "plans",
@@ -367,13 +469,16 @@ impl Config {
     }
 }
 
+/// The environment's name as a figment source.
+const ENV_SOURCE: &str = "IDENTITY_OS_* environment variables";
+
 /// Environment pairs as a figment provider: `section__key` nests into `section.key`,
 /// and values are read as TOML-ish scalars (`1000`, `true`, text).
 struct EnvPairs(Vec<(String, String)>);
 
 impl figment::Provider for EnvPairs {
     fn metadata(&self) -> figment::Metadata {
-        figment::Metadata::named("IDENTITY_OS_* environment variables")
+        figment::Metadata::named(ENV_SOURCE)
     }
 
     fn data(

@@ -108,6 +108,16 @@ impl ApiError {
         .at("authorization", "missing_invalid_or_revoked")
     }
 
+    /// 401 from the admin listener.
+    pub fn admin_unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "missing or wrong admin token: send Authorization: Bearer <admin.token>",
+        )
+        .at("authorization", "missing_or_wrong_admin_token")
+    }
+
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,

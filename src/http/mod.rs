@@ -21,15 +21,16 @@ mod observe;
 pub mod openapi;
 pub mod quota;
 pub mod rate_limit;
-mod routes;
+pub(crate) mod routes;
 pub mod sdk;
 pub mod shutdown;
 
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::DefaultBodyLimit;
-use axum::response::Html;
+use arc_swap::ArcSwap;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
@@ -68,7 +69,10 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Services {
-    pub config: Arc<Config>,
+    /// The configuration in force; a reload replaces it whole (`reload.rs`).
+    pub config: ArcSwap<Config>,
+    /// `/openapi.json` and `/redoc`, rebuilt by a reload.
+    pub openapi: openapi::Published,
     pub store: Store,
     pub auth: Arc<Authenticator>,
     pub rate_limits: Arc<RateLimits>,
@@ -112,7 +116,8 @@ pub fn router(
 + Send
 + Sync
 + 'static {
-    let server = &state.config.server;
+    let config = state.config.load_full();
+    let server = &config.server;
     let max_body = server.max_body_bytes;
     let body_rules = BodyRules {
         max_bytes: max_body,
@@ -121,16 +126,14 @@ pub fn router(
     let sdk = sdk::with_account_headers(sdk::routes(), &state);
     let (mut app, document) =
         documented(guarded(v1_routes(), &state), guarded(sdk, &state)).split_for_parts();
-    let served = openapi::served(&document, &state.config);
+    state.openapi.publish(document, &config);
     if server.docs_enabled {
-        let page = Html(openapi::reference_page(&served));
         app = app
             .merge(SwaggerUi::new("/docs").config(swagger_ui::Config::from("/openapi.json")))
-            .route("/redoc", get(move || async move { page }));
+            .route("/redoc", get(reference_page));
     }
-    let document = Json(served);
     let mut app = app
-        .route("/openapi.json", get(move || async move { document }))
+        .route("/openapi.json", get(openapi_document))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     if let Some(cluster) = &state.cluster {
@@ -139,7 +142,7 @@ pub fn router(
             // An owner that has not answered within a lease is paused or gone: its
             // shard is about to move, and the client had better retry.
             forwarder: forward::Forwarder::new(std::time::Duration::from_millis(
-                state.config.cluster.lease_ms,
+                config.cluster.lease_ms,
             )),
             body: body_rules,
         };
@@ -157,6 +160,20 @@ pub fn router(
         .layer(axum::Extension(body_rules))
         .layer(DefaultBodyLimit::max(max_body))
         .service(app)
+}
+
+async fn openapi_document(State(state): State<AppState>) -> Response {
+    match state.openapi.current() {
+        Some(r) => ([(header::CONTENT_TYPE, "application/json")], r.json.clone()).into_response(),
+        None => error::ApiError::unavailable("starting").into_response(),
+    }
+}
+
+async fn reference_page(State(state): State<AppState>) -> Response {
+    match state.openapi.current() {
+        Some(r) => Html(r.page.clone()).into_response(),
+        None => error::ApiError::unavailable("starting").into_response(),
+    }
 }
 
 /// The OpenAPI document the server serves at `/openapi.json`, without a server.

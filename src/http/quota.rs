@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use dashmap::DashMap;
 
 use crate::cluster::{Budgets, Kind};
@@ -23,7 +24,8 @@ use super::error::ApiError;
 
 pub struct Quotas {
     store: Store,
-    limits: BTreeMap<String, u64>,
+    /// Plan → cycles a month; a live setting ([`Quotas::reconfigure`]).
+    limits: ArcSwap<BTreeMap<String, u64>>,
     /// Account → (month, cycles billed or reserved).
     used: DashMap<AccountId, (String, u64)>,
     /// Cluster mode: the quota is shared by every node (`cluster/budget.rs`) instead of
@@ -46,6 +48,13 @@ pub struct Reservation {
     cycles: u64,
 }
 
+fn limits(plans: &BTreeMap<String, PlanConfig>) -> BTreeMap<String, u64> {
+    plans
+        .iter()
+        .filter_map(|(name, plan)| Some((name.clone(), plan.monthly_cycles?)))
+        .collect()
+}
+
 impl Quotas {
     pub fn new(
         store: Store,
@@ -54,13 +63,15 @@ impl Quotas {
     ) -> Quotas {
         Quotas {
             store,
-            limits: plans
-                .iter()
-                .filter_map(|(name, plan)| Some((name.clone(), plan.monthly_cycles?)))
-                .collect(),
+            limits: ArcSwap::from_pointee(limits(plans)),
             used: DashMap::new(),
             shared,
         }
+    }
+
+    /// New monthly limits from the next call on (a reload); what accounts used stays.
+    pub fn reconfigure(&self, plans: &BTreeMap<String, PlanConfig>) {
+        self.limits.store(Arc::new(limits(plans)));
     }
 
     /// Reserves `cycles` for `account` in the month of `now`, or answers 429 with the
@@ -71,7 +82,7 @@ impl Quotas {
         cycles: u64,
         now: Timestamp,
     ) -> Result<Option<Reservation>, ApiError> {
-        let Some(&limit) = self.limits.get(&*account.plan) else {
+        let Some(&limit) = self.limits.load().get(&*account.plan) else {
             return Ok(None);
         };
         let month = now.month();
@@ -112,7 +123,7 @@ impl Quotas {
         account: &Account,
         now: Timestamp,
     ) -> Result<Option<Standing>, ApiError> {
-        let Some(&limit) = self.limits.get(&*account.plan) else {
+        let Some(&limit) = self.limits.load().get(&*account.plan) else {
             return Ok(None);
         };
         let month = now.month();

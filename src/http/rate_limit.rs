@@ -5,6 +5,9 @@
 //! the limit gets 429 with `Retry-After`. Plans without a limit (`unlimited`) skip the
 //! limiter and report the largest value a client can parse, `u32::MAX`.
 //!
+//! Plans are a live setting: [`RateLimits::reconfigure`] swaps the table, keeping the
+//! buckets of plans whose limit did not change.
+//!
 //! governor never forgets a key by itself: [`RateLimits::forget_idle`] runs periodically
 //! (`retain_recent` drops keys whose bucket has refilled, `shrink_to_fit` returns the
 //! memory), so the key set stays bounded by the accounts active in the last minute.
@@ -13,6 +16,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
@@ -36,8 +40,11 @@ type KeyedLimiter = RateLimiter<
     StateInformationMiddleware,
 >;
 
+/// Each limited plan's requests per minute and its accounts' buckets.
+type Table = BTreeMap<String, (u32, Arc<KeyedLimiter>)>;
+
 pub struct RateLimits {
-    plans: BTreeMap<String, (u32, KeyedLimiter)>,
+    plans: ArcSwap<Table>,
     clock: DefaultClock,
     /// Cluster mode: the limit is shared by every node, per calendar minute
     /// (`cluster/budget.rs`), instead of this node's own buckets.
@@ -53,25 +60,23 @@ pub struct RateStatus {
 
 impl RateLimits {
     pub fn new(plans: &BTreeMap<String, PlanConfig>, shared: Option<Arc<Budgets>>) -> RateLimits {
-        let plans = plans
-            .iter()
-            .filter_map(|(name, plan)| {
-                let per_minute = NonZeroU32::new(plan.requests_per_minute?)?;
-                let limiter = RateLimiter::keyed(Quota::per_minute(per_minute))
-                    .with_middleware::<StateInformationMiddleware>();
-                Some((name.clone(), (per_minute.get(), limiter)))
-            })
-            .collect();
         RateLimits {
-            plans,
+            plans: ArcSwap::from_pointee(table(plans, &Table::new())),
             clock: DefaultClock::default(),
             shared,
         }
     }
 
+    /// New plan limits from the next request on (a reload). A plan whose limit is
+    /// unchanged keeps its buckets; a changed one starts with full buckets.
+    pub fn reconfigure(&self, plans: &BTreeMap<String, PlanConfig>) {
+        self.plans.store(Arc::new(table(plans, &self.plans.load())));
+    }
+
     /// Admits one request of `account`, or answers 429 (with the headers' figures).
     pub async fn check(&self, account: &Account) -> Result<RateStatus, (ApiError, RateStatus)> {
-        let Some((limit, limiter)) = self.plans.get(&*account.plan) else {
+        let plans = self.plans.load();
+        let Some((limit, limiter)) = plans.get(&*account.plan) else {
             return Ok(RateStatus {
                 limit: u32::MAX,
                 remaining: u32::MAX,
@@ -102,7 +107,7 @@ impl RateLimits {
     /// Forgets accounts whose bucket has refilled and returns the memory (in cluster
     /// mode: the budgets of past minutes).
     pub async fn forget_idle(&self) {
-        for (_, limiter) in self.plans.values() {
+        for (_, limiter) in self.plans.load().values() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -113,6 +118,24 @@ impl RateLimits {
             }
         }
     }
+}
+
+/// The limiters of `plans`, reusing those of `old` whose limit is the same.
+fn table(plans: &BTreeMap<String, PlanConfig>, old: &Table) -> Table {
+    plans
+        .iter()
+        .filter_map(|(name, plan)| {
+            let per_minute = NonZeroU32::new(plan.requests_per_minute?)?;
+            let limiter = match old.get(name) {
+                Some((limit, limiter)) if *limit == per_minute.get() => limiter.clone(),
+                _ => Arc::new(
+                    RateLimiter::keyed(Quota::per_minute(per_minute))
+                        .with_middleware::<StateInformationMiddleware>(),
+                ),
+            };
+            Some((name.clone(), (per_minute.get(), limiter)))
+        })
+        .collect()
 }
 
 /// Cluster mode: one request from the account's budget of the current minute, shared

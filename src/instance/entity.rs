@@ -209,8 +209,8 @@ impl Instance {
 /// = appends through the group-commit writer.
 pub struct StoreJournal {
     pub store: Store,
-    /// A full snapshot rides along every this many cycles.
-    pub snapshot_every: u64,
+    /// A full snapshot rides along every this many cycles (a live setting).
+    pub snapshot_every: super::SnapshotEvery,
     /// Cluster mode: activation first claims the instance for the shard's epoch, and
     /// every append carries it (`store/fence.rs`).
     pub cluster: Option<Arc<Cluster>>,
@@ -235,7 +235,7 @@ impl Journal<Instance> for StoreJournal {
             self.store.claim(id, fence).await?;
         }
         let stored = self.store.load(id).await?;
-        Instance::restore(stored, self.snapshot_every).map_err(|e| {
+        Instance::restore(stored, self.snapshot_every.clone()).map_err(|e| {
             tracing::error!(instance = %id, error = %e, "stored history does not replay");
             StoreError::Corrupt(e.to_string())
         })

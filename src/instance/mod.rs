@@ -5,6 +5,7 @@
 //! and the records each turn must make durable before its reply. No I/O: the actor
 //! sends the returned [`Append`] to the store and replies only after it committed.
 
+mod cadence;
 mod entity;
 mod error;
 
@@ -18,6 +19,7 @@ use crate::store::{
 };
 use crate::timestamp::Timestamp;
 
+pub use cadence::SnapshotEvery;
 pub use entity::{Command, Refusal, Reply, StoreJournal};
 pub use error::{InstanceError, RestoreError};
 
@@ -55,11 +57,10 @@ pub struct Instance {
     state: EngineState,
     /// Lifetime cycles: the `seq` of the newest history entry.
     seq: u64,
-    /// Cycles since the newest durable snapshot, and how many make the next one due:
-    /// 32 bits each, so that the two share the 8 bytes one `u64` would take (a resident
-    /// instance stays under 8 KiB, BENCHMARKS.md).
+    /// Cycles since the newest durable snapshot (32 bits: a resident instance stays
+    /// under 8 KiB, BENCHMARKS.md), and how many make the next one due (shared, live).
     since_snapshot: u32,
-    snapshot_every: u32,
+    snapshot_every: SnapshotEvery,
     created_at: Timestamp,
     /// The instance row's last change (metadata, stop/start, engine version), kept here
     /// so that reads of a resident instance need no query.
@@ -78,7 +79,10 @@ impl Instance {
     /// committed cycle; each replayed cycle is checked against the energy recorded with
     /// it, so a divergence (an engine changed without a new version) is caught, not
     /// served.
-    pub fn restore(stored: StoredInstance, snapshot_every: u64) -> Result<Instance, RestoreError> {
+    pub fn restore(
+        stored: StoredInstance,
+        snapshot_every: impl Into<SnapshotEvery>,
+    ) -> Result<Instance, RestoreError> {
         let record = stored.record;
         let engine = Engine::new(record.engine_version);
         let mut instance = Instance {
@@ -94,7 +98,7 @@ impl Instance {
             last_drift: Drift::NONE,
             cycle_cap: record.meta.cycle_cap,
             stopped: record.stopped,
-            snapshot_every: u32::try_from(snapshot_every.max(1)).unwrap_or(u32::MAX),
+            snapshot_every: snapshot_every.into(),
         };
         for entry in stored.tail {
             if entry.seq != instance.seq + 1 {
@@ -206,7 +210,8 @@ impl Instance {
             dt = Dt::ZERO;
         }
         self.last_cycle_at = Some(now);
-        let snapshot = (self.since_snapshot >= self.snapshot_every).then(|| self.snapshot_record());
+        let due = self.since_snapshot >= self.snapshot_every.get();
+        let snapshot = due.then(|| self.snapshot_record());
         Ok(Processed {
             views,
             append: self.append(cycles, snapshot),

@@ -56,7 +56,7 @@ macro_rules! with_pool {
 pub(crate) use with_pool;
 
 /// When [`Store::append`] returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Durability {
     /// Once committed: an acknowledged cycle survives a crash (the default).
@@ -151,6 +151,11 @@ impl Store {
     /// returns once they are committed (or, write-behind, queued: see [`Durability`]).
     pub async fn append(&self, append: Append) -> Result<(), StoreError> {
         self.writer.submit(append).await
+    }
+
+    /// New group-commit bounds (`database.group_commit_*`), from the next batch on.
+    pub fn set_group_commit(&self, max_rows: usize, linger: Duration) {
+        self.writer.set_group_commit(max_rows, linger);
     }
 
     /// Flushes the writer and closes the pool.

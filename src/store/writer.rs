@@ -10,7 +10,8 @@
 //! request.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -47,6 +48,38 @@ enum Message {
 pub(crate) struct WriterHandle {
     tx: mpsc::Sender<Message>,
     durability: Durability,
+    knobs: Arc<Knobs>,
+}
+
+/// The batch bounds, live settings: each batch reads them when it opens.
+pub(crate) struct Knobs {
+    max_rows: AtomicUsize,
+    linger_micros: AtomicU64,
+}
+
+impl Knobs {
+    fn new(max_rows: usize, linger: Duration) -> Knobs {
+        let knobs = Knobs {
+            max_rows: AtomicUsize::new(1),
+            linger_micros: AtomicU64::new(0),
+        };
+        knobs.set(max_rows, linger);
+        knobs
+    }
+
+    fn set(&self, max_rows: usize, linger: Duration) {
+        self.max_rows.store(max_rows.max(1), Ordering::Relaxed);
+        let micros = u64::try_from(linger.as_micros()).unwrap_or(u64::MAX);
+        self.linger_micros.store(micros, Ordering::Relaxed);
+    }
+
+    fn max_rows(&self) -> usize {
+        self.max_rows.load(Ordering::Relaxed)
+    }
+
+    fn linger(&self) -> Duration {
+        Duration::from_micros(self.linger_micros.load(Ordering::Relaxed))
+    }
 }
 
 impl WriterHandle {
@@ -60,10 +93,10 @@ impl WriterHandle {
             (Backend::Sqlite(_), _) | (_, Durability::WriteBehind) => 1,
             (Backend::Postgres(_), Durability::Durable) => o.group_commits_in_flight.max(1),
         };
+        let knobs = Arc::new(Knobs::new(o.group_commit_max_rows, o.group_commit_linger));
         let writer = Writer {
             backend,
-            max_rows: o.group_commit_max_rows.max(1),
-            linger: o.group_commit_linger,
+            knobs: knobs.clone(),
             commits_in_flight,
             in_flight: Arc::new(Semaphore::new(commits_in_flight)),
         };
@@ -71,7 +104,13 @@ impl WriterHandle {
         WriterHandle {
             tx,
             durability: o.durability,
+            knobs,
         }
+    }
+
+    /// New batch bounds, from the next batch on (a reload).
+    pub(crate) fn set_group_commit(&self, max_rows: usize, linger: Duration) {
+        self.knobs.set(max_rows, linger);
     }
 
     /// Queues `append`; waits for its commit unless write-behind lets it go.
@@ -109,8 +148,7 @@ impl WriterHandle {
 #[derive(Clone)]
 struct Writer {
     backend: Backend,
-    max_rows: usize,
-    linger: std::time::Duration,
+    knobs: Arc<Knobs>,
     commits_in_flight: usize,
     in_flight: Arc<Semaphore>,
 }
@@ -166,9 +204,10 @@ impl Writer {
     async fn run(self, mut rx: mpsc::Receiver<Message>) {
         while let Some(first) = rx.recv().await {
             let mut batch = Batch::default();
-            let mut open = batch.add(first, self.max_rows);
+            let max_rows = self.knobs.max_rows();
+            let mut open = batch.add(first, max_rows);
             // Linger for company: a batch of one would cost a commit of its own.
-            let deadline = tokio::time::Instant::now() + self.linger;
+            let deadline = tokio::time::Instant::now() + self.knobs.linger();
             while open {
                 let next = match rx.try_recv() {
                     Ok(m) => Some(m),
@@ -178,7 +217,7 @@ impl Writer {
                         .flatten(),
                 };
                 match next {
-                    Some(m) => open = batch.add(m, self.max_rows),
+                    Some(m) => open = batch.add(m, max_rows),
                     None => break,
                 }
             }
@@ -188,7 +227,7 @@ impl Writer {
                 tokio::select! {
                     biased;
                     permit = self.in_flight.clone().acquire_owned() => break permit,
-                    Some(m) = rx.recv(), if open => open = batch.add(m, self.max_rows),
+                    Some(m) = rx.recv(), if open => open = batch.add(m, max_rows),
                 }
             };
             let Ok(permit) = permit else {

@@ -116,4 +116,18 @@ on_both_backends!(
     api_routes_answer_only_after_authentication,
     null_is_refused_where_a_field_cannot_be_null,
     purges_wait_for_concurrent_writers,
+    live_settings_apply_to_the_next_calls_and_bad_reloads_change_nothing,
+    the_admin_listener_needs_its_token_and_stays_off_the_data_api,
 );
+
+/// The reload under load on PostgreSQL, the production backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_reload_under_load_lowers_the_cap_and_fails_no_request() {
+    cases::a_reload_under_load_lowers_the_cap_and_fails_no_request(server::Db::Postgres).await;
+}
+
+/// Start-up and `config check` need no database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_admin_listener_without_a_token_refuses_to_start() {
+    cases::a_public_admin_listener_without_a_token_refuses_to_start().await;
+}

@@ -27,6 +27,8 @@ pub enum Db {
 pub struct TestServer {
     child: Child,
     pub base: String,
+    /// The admin listener's `http://host:port`, when `admin.bind` is set.
+    pub admin: Option<String>,
     client: Client<HttpConnector, Full<Bytes>>,
     cleanup: Cleanup,
     env: Vec<(String, String)>,
@@ -125,14 +127,17 @@ impl TestServer {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let (child, base) = spawn(&env).await;
-        TestServer::of(child, base, cleanup, env)
+        let (child, base, admin) = spawn(&env).await;
+        let mut server = TestServer::of(child, base, cleanup, env);
+        server.admin = admin;
+        server
     }
 
     fn of(child: Child, base: String, cleanup: Cleanup, env: Vec<(String, String)>) -> TestServer {
         TestServer {
             child,
             base,
+            admin: None,
             client: Client::builder(TokioExecutor::new()).build_http(),
             cleanup,
             env,
@@ -211,6 +216,24 @@ impl TestServer {
         }
     }
 
+    /// A request to the admin listener, with `token` as its bearer token.
+    pub async fn admin_call(&self, method: Method, path: &str, token: Option<&str>) -> Reply {
+        let admin = self
+            .admin
+            .as_deref()
+            .unwrap_or_else(|| panic!("no admin listener"));
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("{admin}{path}"));
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let req = req
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.send(req).await
+    }
+
     /// A handle for other tasks to send requests with.
     pub fn caller(&self) -> Caller {
         Caller {
@@ -243,9 +266,10 @@ impl TestServer {
                 .status();
         }
         let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
-        let (child, base) = spawn(&self.env).await;
+        let (child, base, admin) = spawn(&self.env).await;
         self.child = child;
         self.base = base;
+        self.admin = admin;
     }
 
     /// The database the server uses (to start another server on it).
@@ -336,7 +360,7 @@ impl Drop for TestServer {
 }
 
 /// Starts the binary and waits for its "serving" log line to learn the port.
-async fn spawn(env: &[(String, String)]) -> (Child, String) {
+async fn spawn(env: &[(String, String)]) -> (Child, String, Option<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_identity-os"))
         .env_clear()
         .envs(env.iter().cloned())
@@ -349,13 +373,14 @@ async fn spawn(env: &[(String, String)]) -> (Child, String) {
     let mut lines = BufReader::new(stderr).lines();
     let found = tokio::time::timeout(Duration::from_secs(30), async {
         while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("address=").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                return Some(addr);
+            let field = |name: &str| {
+                line.split(name)
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .map(str::to_owned)
+            };
+            if let Some(addr) = field(" address=") {
+                return Some((addr, field(" admin=")));
             }
             if line.contains("identity-os:") {
                 panic!("server failed to start: {line}");
@@ -364,13 +389,17 @@ async fn spawn(env: &[(String, String)]) -> (Child, String) {
         None
     })
     .await;
-    let addr = found
+    let (addr, admin) = found
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("server did not report its address"));
     // Keep draining stderr so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{addr}"))
+    (
+        child,
+        format!("http://{addr}"),
+        admin.map(|a| format!("http://{a}")),
+    )
 }
 
 pub fn postgres_url() -> String {

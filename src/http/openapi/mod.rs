@@ -13,10 +13,12 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 mod bounds;
+mod published;
 mod reference;
 mod responses;
 mod wrappers;
 
+pub use published::{Published, Rendered};
 pub use reference::page as reference_page;
 
 use super::error::Envelope;

@@ -115,7 +115,8 @@ pub async fn batch(
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Data<BatchBody>>, ApiError> {
     let id = instance_id(&id)?;
-    let (inputs, keep) = body.into_inputs(state.config.engine.batch_max, Offsets::Required)?;
+    let (inputs, keep) =
+        body.into_inputs(state.config.load().engine.batch_max, Offsets::Required)?;
     let n = inputs.len();
     let reply = process_inputs(&state, &account, &id, inputs, keep).await?;
     let (throttled, processed_count) = (reply.throttled, if reply.throttled { 0 } else { n });

@@ -420,7 +420,10 @@ pub async fn delete_instance(
             .store
             .soft_delete(&account.id, id, now, fence.as_ref())
             .await?;
-        Some(now.saturating_add(state.config.retention()).to_rfc3339())
+        Some(
+            now.saturating_add(state.config.load().retention())
+                .to_rfc3339(),
+        )
     };
     state.instances.evict(id).await;
     Ok(Deleted {
@@ -455,7 +458,7 @@ pub async fn restore(
             &account.id,
             &id,
             Timestamp::now(),
-            state.config.retention(),
+            state.config.load().retention(),
             fence.as_ref(),
         )
         .await?;

@@ -49,7 +49,7 @@ pub async fn cluster_status(State(state): State<AppState>) -> Response {
     else {
         return ApiError::not_found("cluster mode").into_response();
     };
-    match crate::cluster::status(pool, state.config.cluster.validity_ms).await {
+    match crate::cluster::status(pool, state.config.load().cluster.validity_ms).await {
         Ok(status) => Json(status).into_response(),
         Err(e) => ApiError::from(crate::store::StoreError::from(e)).into_response(),
     }

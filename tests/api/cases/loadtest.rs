@@ -9,7 +9,7 @@ use crate::server::{Db, KEY, TestServer};
 
 /// `loadtest` sits beside this test's own binary's folder (`target/<profile>/`); the
 /// workspace build makes it because the loadtest package has integration tests.
-fn loadtest_binary() -> PathBuf {
+pub fn loadtest_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
     let profile_dir = exe
         .parent()

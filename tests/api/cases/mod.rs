@@ -1,5 +1,6 @@
 //! Test cases, by endpoint group.
 
+mod admin;
 mod cluster;
 mod durability;
 mod engine;
@@ -16,6 +17,12 @@ mod personas;
 mod sdk;
 mod support;
 
+pub use admin::{
+    a_public_admin_listener_without_a_token_refuses_to_start,
+    a_reload_under_load_lowers_the_cap_and_fails_no_request,
+    live_settings_apply_to_the_next_calls_and_bad_reloads_change_nothing,
+    the_admin_listener_needs_its_token_and_stays_off_the_data_api,
+};
 pub use cluster::{
     a_killed_nodes_instances_are_served_again_with_their_history,
     a_paused_node_neither_answers_nor_writes_when_it_resumes, a_stopped_node_hands_its_shards_over,

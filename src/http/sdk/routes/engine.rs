@@ -73,7 +73,7 @@ pub async fn batch(
     ApiJson(body): ApiJson<BatchIn>,
 ) -> Result<Json<Vec<ProcessResult>>, ApiError> {
     let id = instance_id(&id)?;
-    let max = state.config.engine.batch_max;
+    let max = state.config.load().engine.batch_max;
     let (inputs, in_body) = body.into_inputs(max, Offsets::UtcIfMissing)?;
     let keep = in_body || query.include_intermediate;
     let reply = process_inputs(&state, &account, &id, inputs, keep).await?;
