@@ -85,6 +85,18 @@ pub struct Services {
 }
 
 impl Services {
+    /// Where instance `id`'s actor is on this node.
+    pub fn residency(&self, id: &crate::ids::InstanceId) -> dto::instance::Residency {
+        use dto::instance::Residency;
+        if self.instances.is_failed(id) {
+            Residency::Failed
+        } else if self.instances.is_resident(id) {
+            Residency::Resident
+        } else {
+            Residency::Stored
+        }
+    }
+
     /// The fence a write concerning `id` is made under: none on a single node; in
     /// cluster mode this node's lease of the id's shard, or 503 when it serves it not.
     pub fn fence_for(

@@ -126,6 +126,12 @@ async fn postgres_a_reload_under_load_lowers_the_cap_and_fails_no_request() {
     cases::a_reload_under_load_lowers_the_cap_and_fails_no_request(server::Db::Postgres).await;
 }
 
+/// PostgreSQL: a trigger makes the instance's writes fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_failing_instance_reads_as_failed_until_restarted() {
+    cases::a_failing_instance_reads_as_failed_until_restarted().await;
+}
+
 /// Start-up and `config check` need no database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_public_admin_listener_without_a_token_refuses_to_start() {

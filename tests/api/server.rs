@@ -272,6 +272,19 @@ impl TestServer {
         self.admin = admin;
     }
 
+    /// Runs `sql` (statements separated by `;`) on the server's PostgreSQL schema.
+    pub async fn sql(&self, sql: &str) {
+        let url = self.database_url();
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+        sqlx::raw_sql(sql)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+    }
+
     /// The database the server uses (to start another server on it).
     pub fn database_url(&self) -> &str {
         self.env_value("IDENTITY_OS_DATABASE_URL")

@@ -20,13 +20,25 @@ pub const MAX_METADATA_VALUE_CHARS: usize = 512;
 pub const MAX_LIST_LIMIT: u32 = 100;
 
 /// Where an instance's actor is: `active` (resident), `passivated` (in storage only),
-/// `stopped` (by its owner).
+/// `stopped` (by its owner), `failed` (its actor kept failing: it refuses every call
+/// until `POST /v1/instances/{id}/restart` brings it back; docs/http.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
     Passivated,
     Stopped,
+    Failed,
+}
+
+/// Where the instance's actor is on the node that answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Residency {
+    Resident,
+    /// In storage only: the next call activates it.
+    Stored,
+    /// Failed too often: waits for a restart.
+    Failed,
 }
 
 /// The instance object of API.md §2.
@@ -56,11 +68,13 @@ pub struct InstanceBody {
 }
 
 impl InstanceBody {
-    pub fn new(record: InstanceRecord, resident: bool) -> InstanceBody {
-        let status = match (record.stopped, resident) {
-            (true, _) => Status::Stopped,
-            (false, true) => Status::Active,
-            (false, false) => Status::Passivated,
+    pub fn new(record: InstanceRecord, residency: Residency) -> InstanceBody {
+        // Failed first: it refuses even the reads a stopped instance answers.
+        let status = match (residency, record.stopped) {
+            (Residency::Failed, _) => Status::Failed,
+            (_, true) => Status::Stopped,
+            (Residency::Resident, false) => Status::Active,
+            (Residency::Stored, false) => Status::Passivated,
         };
         InstanceBody {
             id: record.id.to_string(),

@@ -11,7 +11,8 @@ use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
 use crate::http::cursor::{self, Kind, Scope};
 use crate::http::dto::instance::{
-    CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Status, user,
+    CreateInstance, InstanceBody, ListQuery, NewInstanceRequest, PatchInstance, Residency, Status,
+    user,
 };
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
@@ -56,7 +57,7 @@ pub async fn create(
         StatusCode::CREATED,
         fence.map(Extension),
         Json(Data {
-            data: InstanceBody::new(record, false),
+            data: InstanceBody::new(record, Residency::Stored),
         }),
     ))
 }
@@ -131,13 +132,19 @@ pub async fn list_page(
     let limit = query.limit()?;
     let filter = InstanceFilter {
         user: user(query.user.clone())?,
-        stopped: query.status.map(|s| s == Status::Stopped),
+        // A failed instance is failed whether its owner stopped it or not.
+        stopped: match query.status {
+            Some(Status::Stopped) => Some(true),
+            Some(Status::Active | Status::Passivated) => Some(false),
+            Some(Status::Failed) | None => None,
+        },
     };
     let (sort, descending) = (query.sort(), query.descending());
     let status = match query.status {
         Some(Status::Active) => "active",
         Some(Status::Passivated) => "passivated",
         Some(Status::Stopped) => "stopped",
+        Some(Status::Failed) => "failed",
         None => "",
     };
     let scope = Scope::instances(
@@ -159,8 +166,9 @@ pub async fn list_page(
         descending,
     };
     let listed = match query.status {
-        Some(Status::Active) => listing.resident(&page, true).await?,
-        Some(Status::Passivated) => listing.resident(&page, false).await?,
+        Some(Status::Active) => listing.residing(&page, Residency::Resident).await?,
+        Some(Status::Passivated) => listing.residing(&page, Residency::Stored).await?,
+        Some(Status::Failed) => listing.residing(&page, Residency::Failed).await?,
         Some(Status::Stopped) | None => {
             state
                 .store
@@ -174,8 +182,8 @@ pub async fn list_page(
         .items
         .into_iter()
         .map(|r| {
-            let resident = state.instances.is_resident(&r.id);
-            InstanceBody::new(r, resident)
+            let residency = state.residency(&r.id);
+            InstanceBody::new(r, residency)
         })
         .collect();
     Ok((data, pagination))
@@ -209,8 +217,12 @@ impl Listing<'_> {
     /// The page of those whose residency is `wanted`, and how many there are: every
     /// instance read (the total needs them all), in keyset chunks; for a page by cursor,
     /// once more from the cursor.
-    async fn resident(&self, page: &Page, wanted: bool) -> Result<Paged<InstanceRecord>, ApiError> {
-        let matches = |r: &InstanceRecord| self.state.instances.is_resident(&r.id) == wanted;
+    async fn residing(
+        &self,
+        page: &Page,
+        wanted: Residency,
+    ) -> Result<Paged<InstanceRecord>, ApiError> {
+        let matches = |r: &InstanceRecord| self.state.residency(&r.id) == wanted;
         let mut total = 0u64;
         let mut items = Vec::new();
         let wanted_items = page.limit as usize + 1;
@@ -303,7 +315,7 @@ pub async fn body(
     id: &InstanceId,
 ) -> Result<InstanceBody, ApiError> {
     let record = state.store.get_instance(&account.id, id).await?;
-    Ok(InstanceBody::new(record, state.instances.is_resident(id)))
+    Ok(InstanceBody::new(record, state.residency(id)))
 }
 
 #[utoipa::path(
@@ -355,8 +367,7 @@ pub async fn patch_instance(
         };
         call(state, id, patched).await?;
     }
-    let resident = state.instances.is_resident(id);
-    Ok(InstanceBody::new(record, resident))
+    Ok(InstanceBody::new(record, state.residency(id)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -463,6 +474,6 @@ pub async fn restore(
         )
         .await?;
     Ok(Json(Data {
-        data: InstanceBody::new(record, false),
+        data: InstanceBody::new(record, Residency::Stored),
     }))
 }

@@ -9,7 +9,7 @@ use crate::engine::{Contract, Engine, EngineState, Snapshot};
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::Data;
-use crate::http::dto::instance::{InstanceBody, NewInstanceRequest};
+use crate::http::dto::instance::{InstanceBody, NewInstanceRequest, Residency};
 use crate::http::dto::test_submission::{Submission, SubmitTest, Target, TestResultBody};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -161,7 +161,7 @@ pub(crate) async fn apply_submission(
             let (snapshot, contract) =
                 fresh(Engine::new(record.engine_version), record.id.as_str());
             Applied {
-                instance: Some(InstanceBody::new(record, false)),
+                instance: Some(InstanceBody::new(record, Residency::Stored)),
                 snapshot,
                 contract,
                 cycle_count: 0,

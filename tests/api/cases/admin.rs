@@ -407,3 +407,95 @@ pub async fn a_public_admin_listener_without_a_token_refuses_to_start() {
     assert!(!ok);
     assert!(stderr.contains("actors.max_resident"), "{stderr}");
 }
+
+/// An instance whose cycles cannot be stored fails, is restarted by the policy, and is
+/// then marked failed: it reads as `status: "failed"`, refuses calls naming the restart
+/// route, shows on the admin port with the reason, and comes back with its stored state
+/// on `POST /v1/instances/{id}/restart`. PostgreSQL: a trigger refuses its history rows.
+pub async fn a_failing_instance_reads_as_failed_until_restarted() {
+    let server = TestServer::start(
+        Db::Postgres,
+        &[
+            ("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", "0"),
+            ("IDENTITY_OS_ACTORS__RESTART_MAX", "1"),
+            ("IDENTITY_OS_ACTORS__RESTART_BACKOFF_MS", "100"),
+            ("IDENTITY_OS_ADMIN__BIND", "127.0.0.1:0"),
+        ],
+    )
+    .await;
+    let id = create(&server, r#"{"name":"fragile"}"#).await;
+    let other = create(&server, r#"{"name":"steady"}"#).await;
+    let process = |id: &str| format!("/v1/instances/{id}/process");
+    let body = observation("EXPLORATION", 0.6);
+    assert_eq!(
+        server.post(&process(&id), &body).await.status,
+        StatusCode::OK
+    );
+    server
+        .sql(&format!(
+            "CREATE FUNCTION refuse_history() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'history refused by the test'; END $$; \
+             CREATE TRIGGER refuse BEFORE INSERT ON history FOR EACH ROW \
+             WHEN (NEW.instance_id = '{id}') EXECUTE FUNCTION refuse_history()"
+        ))
+        .await;
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        let r = server.post(&process(&id), &body).await;
+        assert!(r.status.is_server_error(), "{}", r.body);
+        status = data(&server.get(&format!("/v1/instances/{id}")).await)["status"].clone();
+        if status == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "failed");
+    let r = server.post(&process(&id), &body).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/restart"),
+        "{}",
+        r.body
+    );
+    let listed = server.get("/v1/instances?status=failed").await;
+    let ids: Vec<&str> = data(&listed)
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, [id.as_str()]);
+    assert_eq!(listed.body["pagination"]["total"], 1);
+    // Others are untouched.
+    assert_eq!(
+        server.post(&process(&other), &body).await.status,
+        StatusCode::OK
+    );
+    let actors = server.admin_call(Method::GET, "/admin/actors", None).await;
+    assert_eq!(data(&actors)["failed"], serde_json::json!([id]));
+    let incidents = data(&actors)["incidents"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(incidents[0]["kind"], "marked_failed");
+    assert_eq!(incidents[0]["id"], id.as_str());
+    assert!(
+        incidents[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("history refused by the test"),
+        "{incidents:?}"
+    );
+
+    server.sql("DROP TRIGGER refuse ON history").await;
+    let r = server
+        .post_empty(&format!("/v1/instances/{id}/restart"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(data(&r)["status"], "active");
+    assert_eq!(data(&r)["cycle_count"], 1);
+    let r = server.post(&process(&id), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    server.terminate().await;
+}

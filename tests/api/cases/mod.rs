@@ -18,6 +18,7 @@ mod sdk;
 mod support;
 
 pub use admin::{
+    a_failing_instance_reads_as_failed_until_restarted,
     a_public_admin_listener_without_a_token_refuses_to_start,
     a_reload_under_load_lowers_the_cap_and_fails_no_request,
     live_settings_apply_to_the_next_calls_and_bad_reloads_change_nothing,

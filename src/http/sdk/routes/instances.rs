@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 
 use crate::http::AppState;
 use crate::http::auth::Account;
-use crate::http::dto::instance::{CreateInstance, InstanceBody, ListQuery, PatchInstance};
+use crate::http::dto::instance::{
+    CreateInstance, InstanceBody, ListQuery, PatchInstance, Residency,
+};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, PathId, instance_id};
 use crate::http::json::Json;
@@ -35,7 +37,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         fence.map(Extension),
-        Json(InstanceBody::new(record, false)),
+        Json(InstanceBody::new(record, Residency::Stored)),
     ))
 }
 
