@@ -89,9 +89,11 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
         Some(addr) => Some(admin::bind(addr).await.map_err(StartError)?),
         None => None,
     };
-    let metrics = PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| StartError(format!("metrics: cannot install the recorder: {e}")))?;
+    // With an admin listener, the status page's recorder sits beside Prometheus'.
+    let figures = admin_listener
+        .as_ref()
+        .map(|_| Arc::new(admin::Figures::default()));
+    let metrics = install_metrics(figures.clone())?;
     let store = open_store(&config).await?;
     ensure_a_key(&store, &config).await?;
     let local = listener
@@ -140,9 +142,9 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
         log_filter,
     ));
     tokio::spawn(reload::on_sighup(reloader.clone()));
-    let admin_addr = match admin_listener {
-        Some(listener) => {
-            let sampler = Arc::new(Sampler::default());
+    let admin_addr = match (admin_listener, figures) {
+        (Some(listener), Some(figures)) => {
+            let sampler = Arc::new(Sampler::new(figures));
             tokio::spawn({
                 let (sampler, instances, shutdown) =
                     (sampler.clone(), instances.clone(), shutdown.clone());
@@ -162,7 +164,7 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
             ));
             local
         }
-        None => None,
+        _ => None,
     };
     // The leases outlive the drain: they stop after the shards were handed over.
     let leases_stop = Shutdown::default();
@@ -243,6 +245,29 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Installs the Prometheus recorder (`/metrics`), and beside it, through a fanout, the
+/// admin status page's recorder when there is one.
+fn install_metrics(
+    figures: Option<Arc<admin::Figures>>,
+) -> Result<metrics_exporter_prometheus::PrometheusHandle, StartError> {
+    let fail = |e: &dyn std::fmt::Display| {
+        StartError(format!("metrics: cannot install the recorder: {e}"))
+    };
+    let Some(figures) = figures else {
+        return PrometheusBuilder::new()
+            .install_recorder()
+            .map_err(|e| fail(&e));
+    };
+    let prometheus = PrometheusBuilder::new().build_recorder();
+    let handle = prometheus.handle();
+    let fanout = metrics_util::layers::FanoutBuilder::default()
+        .add_recorder(prometheus)
+        .add_recorder(admin::Recorder(figures))
+        .build();
+    metrics::set_global_recorder(fanout).map_err(|e| fail(&e))?;
+    Ok(handle)
 }
 
 /// Cluster mode: joins the cluster as `cluster.node_id`, reachable at

@@ -28,40 +28,40 @@ impl<T> Data<T> {
 
 #[derive(Serialize)]
 pub struct ActorsView {
-    resident: usize,
-    max_resident: usize,
+    pub resident: usize,
+    pub max_resident: usize,
     /// Per second over the last 10 seconds.
-    rates: Rates,
-    mailbox_capacity: usize,
-    deepest_mailboxes: Vec<Mailbox>,
+    pub rates: Rates,
+    pub mailbox_capacity: usize,
+    pub deepest_mailboxes: Vec<Mailbox>,
     /// Newest first.
-    incidents: Vec<IncidentView>,
+    pub incidents: Vec<IncidentView>,
     /// Instances now refusing calls until a restart.
-    failed: Vec<String>,
-    idle_timeout_ms: u64,
-    passivations_per_second: u32,
-    restart_policy: PolicyView,
+    pub failed: Vec<String>,
+    pub idle_timeout_ms: u64,
+    pub passivations_per_second: u32,
+    pub restart_policy: PolicyView,
 }
 
 #[derive(Serialize)]
-struct Mailbox {
-    id: String,
-    queued: usize,
+pub struct Mailbox {
+    pub id: String,
+    pub queued: usize,
 }
 
 #[derive(Serialize)]
-struct IncidentView {
-    id: String,
-    kind: &'static str,
-    reason: String,
-    at: String,
+pub struct IncidentView {
+    pub id: String,
+    pub kind: &'static str,
+    pub reason: String,
+    pub at: String,
 }
 
 #[derive(Serialize)]
-struct PolicyView {
-    restart_max: u32,
-    restart_window_ms: u64,
-    restart_backoff_ms: u64,
+pub struct PolicyView {
+    pub restart_max: u32,
+    pub restart_window_ms: u64,
+    pub restart_backoff_ms: u64,
 }
 
 pub async fn show(State(admin): State<Admin>) -> Json<Data<ActorsView>> {

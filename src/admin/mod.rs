@@ -2,15 +2,20 @@
 //! never on the data API's. Off unless configured; off the loopback interface it needs
 //! `admin.token` (checked at start), and with a token every admin request must carry it.
 //!
-//! Routes: `GET /admin/actors` (supervision at a glance), `POST
+//! Routes: `GET /admin/` (the status page, `page.rs`), `GET /admin/actors` (supervision
+//! at a glance), `POST
 //! /admin/instances/{id}/passivate|restart`, `GET /admin/config` (the effective settings
 //! and their origins), `POST /admin/reload` (as SIGHUP). Errors use the API's envelope.
 //! docs/operations.md is the operator's guide.
 
 mod actors;
+mod chart;
 mod config;
 mod instances;
+mod page;
+mod recorder;
 mod sampler;
+mod window;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +34,7 @@ use crate::http::error::ApiError;
 use crate::http::shutdown::Shutdown;
 use crate::reload::Reloader;
 
+pub use recorder::{Figures, Recorder};
 pub use sampler::Sampler;
 
 /// What the admin routes work on. Cheap to clone.
@@ -76,6 +82,8 @@ pub async fn serve(listener: TcpListener, admin: Admin, token: String, shutdown:
 
 fn router(admin: Admin, token: String) -> Router {
     let routes = Router::new()
+        .route("/admin/", get(page::show))
+        .route("/admin", get(page::show))
         .route("/admin/actors", get(actors::show))
         .route(
             "/admin/instances/{id}/passivate",

@@ -1,26 +1,37 @@
-//! Once a second, the runtime's figures into a ring of the last 10 minutes: rates for
-//! `GET /admin/actors` come from it.
+//! Once a second, the server's figures into a ring of the last 10 minutes: the rates of
+//! `GET /admin/actors` and the status page's charts come from it.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use actors::Counts;
 
+use super::recorder::Figures;
+use super::window::Summary;
 use crate::http::routes::calls::Instances;
 use crate::http::shutdown::Shutdown;
 
 /// Ten minutes of one-second samples.
-const KEPT: usize = 600;
+pub const KEPT: usize = 600;
 
+/// One second of the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub at: SystemTime,
+    pub resident: usize,
+    /// Totals since start (rates are differences of consecutive samples).
     pub counts: Counts,
+    /// Within this second: request durations (µs), group-commit durations (µs),
+    /// appends per group commit, mailbox depths.
+    pub requests: Summary,
+    pub commits: Summary,
+    pub batch_jobs: Summary,
+    pub mailbox_depth: Summary,
 }
 
-#[derive(Default)]
 pub struct Sampler {
+    figures: Arc<Figures>,
     samples: Mutex<VecDeque<Sample>>,
 }
 
@@ -34,17 +45,31 @@ pub struct Rates {
 }
 
 impl Sampler {
-    /// Samples `instances` every second until `shutdown`.
+    pub fn new(figures: Arc<Figures>) -> Sampler {
+        Sampler {
+            figures,
+            samples: Mutex::new(VecDeque::with_capacity(KEPT)),
+        }
+    }
+
+    /// Samples every second until `shutdown`.
     pub async fn run(&self, instances: Instances, shutdown: Shutdown) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
-                _ = tick.tick() => self.record(Sample {
-                    at: SystemTime::now(),
-                    counts: instances.counts(),
-                }),
+                _ = tick.tick() => {}
                 () = shutdown.wait() => return,
             }
+            let f = &self.figures;
+            self.record(Sample {
+                at: SystemTime::now(),
+                resident: instances.resident_count(),
+                counts: instances.counts(),
+                requests: f.requests.take(),
+                commits: f.commits.take(),
+                batch_jobs: f.batch_jobs.take(),
+                mailbox_depth: f.mailbox_depth.take(),
+            });
         }
     }
 
@@ -54,6 +79,12 @@ impl Sampler {
             samples.pop_front();
         }
         samples.push_back(sample);
+    }
+
+    /// Every sample kept, oldest first.
+    pub fn samples(&self) -> Vec<Sample> {
+        let samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        samples.iter().copied().collect()
     }
 
     /// Rates over the last `secs` seconds sampled (fewer just after start; zero before

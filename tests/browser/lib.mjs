@@ -24,9 +24,14 @@ export const CHROMIUM = process.env.IDOS_CHROMIUM || '/usr/bin/chromium';
 
 /**
  * Starts Chromium with a fresh profile (a new temporary folder, removed on close).
- * Every request to another origin than the server's is aborted and kept in `external`.
+ * Every request to another origin than `origin` (the server's API by default) is aborted
+ * and kept in `external`.
  */
-export async function launch({ javaScriptEnabled = true, viewport = { width: 1400, height: 900 } } = {}) {
+export async function launch({
+  javaScriptEnabled = true,
+  viewport = { width: 1400, height: 900 },
+  origin: allowed = ORIGIN,
+} = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'idos-chromium-'));
   // launchPersistentContext(profile) is `--user-data-dir=<profile>`, which launch() refuses in args.
   const context = await chromium.launchPersistentContext(profile, {
@@ -51,7 +56,7 @@ export async function launch({ javaScriptEnabled = true, viewport = { width: 140
     } catch {
       origin = '';
     }
-    if (origin !== ORIGIN) {
+    if (origin !== allowed) {
       external.push(url);
       return route.abort('blockedbyclient');
     }
