@@ -153,7 +153,7 @@ mod tests {
             }],
         );
         assert_eq!(svg.matches("<polyline").count(), 2);
-        assert!(svg.contains(">5/s<"), "{svg}");
+        assert!(svg.contains(">5.0/s<"), "{svg}");
         assert!(!svg.contains("<script"));
     }
 }

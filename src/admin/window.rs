@@ -86,7 +86,7 @@ fn upper(i: usize) -> u64 {
     let exp = (i / SUB) as u32 + SUB_BITS - 1;
     let mantissa = (i % SUB) as u64;
     let low = (SUB as u64 + mantissa) << (exp - SUB_BITS);
-    low + (1u64 << (exp - SUB_BITS)) - 1
+    low + ((1u64 << (exp - SUB_BITS)) - 1)
 }
 
 #[cfg(test)]
