@@ -19,41 +19,73 @@ pub struct Counts {
     pub throttled: u64,
 }
 
-#[derive(Default)]
+/// One total, and its Prometheus counter. The handle is registered once, when the
+/// runtime starts (after the server installed its recorder): the `counter!` macro would
+/// build and look up its key on every call (600 instructions a throttled call).
+struct Total {
+    count: AtomicU64,
+    metric: metrics::Counter,
+}
+
+impl Total {
+    fn new(name: &'static str) -> Total {
+        Total {
+            count: AtomicU64::new(0),
+            metric: metrics::counter!(name),
+        }
+    }
+
+    fn add(&self) {
+        self.metric.increment(1);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
 pub(crate) struct Counters {
-    activations: AtomicU64,
-    passivations: AtomicU64,
-    restarts: AtomicU64,
-    throttled: AtomicU64,
+    activations: Total,
+    passivations: Total,
+    restarts: Total,
+    throttled: Total,
+}
+
+impl Default for Counters {
+    fn default() -> Counters {
+        Counters {
+            activations: Total::new(ACTIVATIONS),
+            passivations: Total::new(PASSIVATIONS),
+            restarts: Total::new(RESTARTS),
+            throttled: Total::new(THROTTLED),
+        }
+    }
 }
 
 impl Counters {
     pub(crate) fn activated(&self) {
-        metrics::counter!(ACTIVATIONS).increment(1);
-        self.activations.fetch_add(1, Ordering::Relaxed);
+        self.activations.add();
     }
 
     pub(crate) fn passivated(&self) {
-        metrics::counter!(PASSIVATIONS).increment(1);
-        self.passivations.fetch_add(1, Ordering::Relaxed);
+        self.passivations.add();
     }
 
     pub(crate) fn restarted(&self) {
-        metrics::counter!(RESTARTS).increment(1);
-        self.restarts.fetch_add(1, Ordering::Relaxed);
+        self.restarts.add();
     }
 
     pub(crate) fn throttled(&self) {
-        metrics::counter!(THROTTLED).increment(1);
-        self.throttled.fetch_add(1, Ordering::Relaxed);
+        self.throttled.add();
     }
 
     pub(crate) fn read(&self) -> Counts {
         Counts {
-            activations: self.activations.load(Ordering::Relaxed),
-            passivations: self.passivations.load(Ordering::Relaxed),
-            restarts: self.restarts.load(Ordering::Relaxed),
-            throttled: self.throttled.load(Ordering::Relaxed),
+            activations: self.activations.get(),
+            passivations: self.passivations.get(),
+            restarts: self.restarts.get(),
+            throttled: self.throttled.get(),
         }
     }
 }
