@@ -163,13 +163,14 @@ async fn burst(server: &TestServer, id: &str, n: usize) -> Vec<u16> {
         .collect()
 }
 
-/// A mailbox bound, a throttle interval and a rate limit changed in the file apply to
-/// the next calls; a reload with a bad value or a non-live change changes nothing and
+/// A mailbox bound, a throttle interval, a batch bound and a rate limit changed in the
+/// file apply to the next calls; a reload with a bad value or a non-live change changes nothing and
 /// names the key.
 pub async fn live_settings_apply_to_the_next_calls_and_bad_reloads_change_nothing(db: Db) {
     let base = |mailbox: u32, interval: u32, per_minute: u32, extra: &str| {
+        let batch = if per_minute == 2 { 2 } else { 100 };
         format!(
-            "[engine]\nmin_cycle_interval_ms = {interval}\n\
+            "[engine]\nmin_cycle_interval_ms = {interval}\nbatch_max = {batch}\n\
              [actors]\nmailbox_capacity = {mailbox}\n{extra}\n\
              [admin]\nbind = \"127.0.0.1:0\"\n\
              [plans.free]\nrequests_per_minute = {per_minute}\n"
@@ -233,10 +234,24 @@ pub async fn live_settings_apply_to_the_next_calls_and_bad_reloads_change_nothin
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(setting(&server, "actors.mailbox_capacity").await.0, 1);
 
-    // Back to a deep mailbox, a one-minute throttle and two requests a minute.
+    // Back to a deep mailbox, a one-minute throttle, batches of two, two requests a minute.
     file.write(&base(1024, 60_000, 2, ""));
     let r = reload(&server).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let three = format!(
+        r#"{{"observations":[{o},{o},{o}]}}"#,
+        o = observation("EXPLORATION", 0.5)
+    );
+    let r = server
+        .post(&format!("/v1/instances/{id}/process/batch"), &three)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(field(&r), Some("observations"), "{}", r.body);
+    let document = server.get("/openapi.json").await;
+    assert!(
+        document.body.to_string().contains(r#""maxItems":2"#),
+        "the served document kept the old batch bound"
+    );
     assert!(burst(&server, &id, 20).await.iter().all(|s| *s == 200));
     let path = format!("/v1/instances/{id}/process");
     let body = observation("EXPLORATION", 0.5);
