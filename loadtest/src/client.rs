@@ -14,6 +14,8 @@ pub struct Call {
     pub method: Method,
     pub path: String,
     pub body: Option<String>,
+    /// The request kind a scenario sent it as (its answers are counted by kind too).
+    pub kind: Option<crate::kinds::Kind>,
 }
 
 impl Call {
@@ -22,6 +24,7 @@ impl Call {
             method: Method::GET,
             path: path.into(),
             body: None,
+            kind: None,
         }
     }
 
@@ -30,7 +33,16 @@ impl Call {
             method: Method::POST,
             path: path.into(),
             body: Some(body.into()),
+            kind: None,
         }
+    }
+}
+
+impl Call {
+    /// The call, counted as `kind`.
+    pub fn of(mut self, kind: crate::kinds::Kind) -> Call {
+        self.kind = Some(kind);
+        self
     }
 }
 

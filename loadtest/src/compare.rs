@@ -174,6 +174,7 @@ mod tests {
     fn report(per_second: f64, p99_ms: f64) -> Report {
         Report {
             scenario: "process".into(),
+            description: String::new(),
             mode: "closed loop, 32 connections".into(),
             lines: vec![Line {
                 target: "http://127.0.0.1:1234".into(),
@@ -188,6 +189,7 @@ mod tests {
                 by_status: Default::default(),
                 tags: Default::default(),
                 failures: Default::default(),
+                kinds: Default::default(),
             }],
             ratios: Vec::new(),
             checks: Vec::new(),

@@ -1,7 +1,8 @@
-//! The two ways of sending load: closed loop (a fixed number of connections, each sending
-//! its next request when the last one is answered) and open loop (a fixed rate, whatever
-//! the answers do; latency counts from when a request was due, so a slow server cannot
-//! hide its queueing — no coordinated omission).
+//! Sending load in stages: closed loop (a number of connections, each sending its next
+//! request when the last one is answered, after the think time) or open loop (a rate,
+//! whatever the answers do; latency counts from when a request was due, so a slow server
+//! cannot hide its queueing — no coordinated omission). Each stage ramps linearly from
+//! the previous stage's target to its own; the first starts at its own.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,32 +11,61 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::client::Client;
+use crate::plan::Stages;
 use crate::stats::Stats;
 use crate::workload::Workload;
 
-/// When a run stops: after `requests`, or at `duration`, whichever comes first.
-#[derive(Debug, Clone, Copy)]
-pub struct Limit {
+/// How a run sends: its stages, a connection's pause after each answer (closed loop),
+/// the most requests in flight (open loop), and the most requests in all.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    pub stages: Stages,
+    pub think: Duration,
+    pub max_in_flight: usize,
     pub requests: u64,
-    pub duration: Duration,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum Mode {
-    Closed { connections: usize },
-    Open { rate: u64, max_in_flight: usize },
+impl Shape {
+    pub fn describe(&self) -> String {
+        match &self.stages {
+            Stages::Closed(s) if s.len() == 1 => format!("closed loop, {} connections", s[0].1),
+            Stages::Open(s) if s.len() == 1 => format!("open loop, {} req/s", s[0].1),
+            Stages::Closed(_) => format!("closed loop, {}", self.stages.describe()),
+            Stages::Open(_) => format!("open loop, {}", self.stages.describe()),
+        }
+    }
 }
 
-pub async fn run<W: Workload>(client: &Client, work: &Arc<W>, mode: Mode, limit: Limit) -> Stats {
+/// The target (connections or rate) `elapsed` into `stages`, ramped.
+fn target_at(stages: &[(Duration, f64)], elapsed: Duration) -> Option<f64> {
+    let mut start = Duration::ZERO;
+    let mut from = stages.first()?.1;
+    for (length, to) in stages {
+        if elapsed < start + *length {
+            let share = (elapsed - start).as_secs_f64() / length.as_secs_f64().max(1e-9);
+            return Some(from + (to - from) * share);
+        }
+        start += *length;
+        from = *to;
+    }
+    None
+}
+
+pub async fn run<W: Workload>(client: &Client, work: &Arc<W>, shape: &Shape) -> Stats {
     let done = Arc::new(AtomicU64::new(0));
-    let progress = tokio::spawn(show_progress(done.clone(), limit));
+    let progress = tokio::spawn(show_progress(done.clone(), shape.clone()));
     let started = Instant::now();
-    let mut stats = match mode {
-        Mode::Closed { connections } => closed(client, work, connections, limit, &done).await,
-        Mode::Open {
-            rate,
-            max_in_flight,
-        } => open(client, work, rate, max_in_flight, limit, &done).await,
+    let mut stats = match &shape.stages {
+        Stages::Closed(stages) => {
+            let stages: Vec<(Duration, f64)> =
+                stages.iter().map(|(d, c)| (*d, *c as f64)).collect();
+            closed(client, work, &stages, shape, &done).await
+        }
+        Stages::Open(stages) => {
+            let stages: Vec<(Duration, f64)> =
+                stages.iter().map(|(d, r)| (*d, *r as f64)).collect();
+            open(client, work, &stages, shape, &done).await
+        }
     };
     stats.elapsed = started.elapsed();
     progress.abort();
@@ -45,40 +75,60 @@ pub async fn run<W: Workload>(client: &Client, work: &Arc<W>, mode: Mode, limit:
 
 async fn one<W: Workload>(client: &Client, work: &W, n: u64, due: Instant, stats: &mut Stats) {
     let call = work.call(n);
+    let kind = call.kind.map(crate::kinds::Kind::name);
     match client.send(&call).await {
         Ok(answer) => {
-            stats.record(answer.status.as_u16(), due.elapsed());
+            stats.record(kind, answer.status.as_u16(), due.elapsed());
             match work.check(&call, &answer) {
                 Ok(tag) => stats.tag(tag),
-                Err(why) => stats.fail(why),
+                Err(why) => stats.fail(kind, why),
             }
         }
-        Err(e) => stats.fail(format!("transport: {e}")),
+        Err(e) => stats.fail(kind, format!("transport: {e}")),
     }
 }
 
+/// Connection `i` sends while `i` is below the stage's target now.
 async fn closed<W: Workload>(
     client: &Client,
     work: &Arc<W>,
-    connections: usize,
-    limit: Limit,
+    stages: &[(Duration, f64)],
+    shape: &Shape,
     done: &Arc<AtomicU64>,
 ) -> Stats {
     let next = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + limit.duration;
-    let workers: Vec<_> = (0..connections.max(1))
-        .map(|_| {
+    let started = Instant::now();
+    let peak = stages
+        .iter()
+        .map(|(_, c)| *c as usize)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let workers: Vec<_> = (0..peak)
+        .map(|i| {
             let (client, work, next, done) =
                 (client.clone(), work.clone(), next.clone(), done.clone());
+            let (stages, think, requests) = (stages.to_vec(), shape.think, shape.requests);
             tokio::spawn(async move {
                 let mut stats = Stats::default();
                 loop {
+                    let Some(target) = target_at(&stages, started.elapsed()) else {
+                        return stats;
+                    };
+                    // Rounded up: a ramp from 0 to 1 sends from its start.
+                    if i as f64 >= target.ceil() {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= limit.requests || Instant::now() >= deadline {
+                    if n >= requests {
                         return stats;
                     }
                     one(&client, &*work, n, Instant::now(), &mut stats).await;
                     done.fetch_add(1, Ordering::Relaxed);
+                    if !think.is_zero() {
+                        tokio::time::sleep(think).await;
+                    }
                 }
             })
         })
@@ -92,23 +142,25 @@ async fn closed<W: Workload>(
     total
 }
 
+/// Requests fall due at the rate of the moment: the next one 1/rate after the last.
 async fn open<W: Workload>(
     client: &Client,
     work: &Arc<W>,
-    rate: u64,
-    max_in_flight: usize,
-    limit: Limit,
+    stages: &[(Duration, f64)],
+    shape: &Shape,
     done: &Arc<AtomicU64>,
 ) -> Stats {
     let total = Arc::new(Mutex::new(Stats::default()));
-    let slots = Arc::new(Semaphore::new(max_in_flight.max(1)));
-    let period = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let max_in_flight = shape.max_in_flight.max(1);
+    let slots = Arc::new(Semaphore::new(max_in_flight));
     let started = Instant::now();
-    for n in 0..limit.requests {
-        let due = started + period.mul_f64(n as f64);
-        if due >= started + limit.duration {
+    let mut offset = Duration::ZERO;
+    for n in 0..shape.requests {
+        let Some(rate) = target_at(stages, offset) else {
             break;
-        }
+        };
+        let due = started + offset;
+        offset += Duration::from_secs_f64(1.0 / rate.max(1e-3));
         tokio::time::sleep_until(due.into()).await;
         let Ok(slot) = slots.clone().acquire_owned().await else {
             break;
@@ -126,7 +178,7 @@ async fn open<W: Workload>(
         });
     }
     // Every request has finished once every slot is free again.
-    let _ = slots.acquire_many(max_in_flight.max(1) as u32).await;
+    let _ = slots.acquire_many(max_in_flight as u32).await;
     let mut merged = Stats::default();
     if let Ok(total) = total.lock() {
         merged.merge(&total);
@@ -135,7 +187,7 @@ async fn open<W: Workload>(
 }
 
 /// One line on stderr, rewritten every second: answers so far and the current rate.
-async fn show_progress(done: Arc<AtomicU64>, limit: Limit) {
+async fn show_progress(done: Arc<AtomicU64>, shape: Shape) {
     let started = Instant::now();
     let mut last = 0;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -147,9 +199,25 @@ async fn show_progress(done: Arc<AtomicU64>, limit: Limit) {
             "\r{:>5.0} s  {now:>9} answered  {:>8} /s  (limit {} requests, {} s)   ",
             started.elapsed().as_secs_f64(),
             now - last,
-            limit.requests,
-            limit.duration.as_secs()
+            shape.requests,
+            shape.stages.duration().as_secs()
         );
         last = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_ramp_linearly_from_the_previous_target() {
+        let s = |secs| Duration::from_secs(secs);
+        let stages = [(s(10), 10.0), (s(10), 30.0), (s(5), 30.0)];
+        assert_eq!(target_at(&stages, s(0)), Some(10.0));
+        assert_eq!(target_at(&stages, s(9)), Some(10.0));
+        assert_eq!(target_at(&stages, s(15)), Some(20.0));
+        assert_eq!(target_at(&stages, s(22)), Some(30.0));
+        assert_eq!(target_at(&stages, s(25)), None);
     }
 }

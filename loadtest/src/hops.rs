@@ -15,10 +15,12 @@ use sqlx::PgPool;
 
 use crate::client::{Call, Client};
 use crate::cpu;
-use crate::driver::{self, Limit, Mode};
+use crate::driver::{self, Shape};
 use crate::faults::Setup;
 use crate::faults::nodes::Cluster;
 use crate::faults::schema::Schema;
+use crate::kinds::Kind;
+use crate::plan::Stages;
 use crate::report::{Line, Ratio, Report};
 use crate::scenarios;
 use crate::stats::Stats;
@@ -80,7 +82,19 @@ async fn measure(plan: &Plan, url: &str) -> Result<Report, String> {
     ];
     let mut pids: Vec<u32> = cluster.nodes.iter().filter_map(|n| n.pid()).collect();
     pids.extend(cluster.haproxy_pid());
-    let work = Arc::new(scenarios::process::Process { ids });
+    let work = Arc::new(scenarios::mix::Mix::new(
+        &[(Kind::Process, 1)],
+        ids,
+        1,
+        None,
+        Duration::ZERO,
+    ));
+    let shape = Shape {
+        stages: Stages::Closed(vec![(Duration::from_secs(plan.secs), plan.connections)]),
+        think: Duration::ZERO,
+        max_in_flight: plan.connections,
+        requests: 100_000_000,
+    };
     let mut totals: Vec<Totals> = WAYS.iter().map(|_| Totals::default()).collect();
     for pass in 0..plan.passes {
         for (way, target) in targets.iter().enumerate() {
@@ -88,18 +102,7 @@ async fn measure(plan: &Plan, url: &str) -> Result<Report, String> {
             let client = Client::new(target, Some(plan.cluster.key.clone()), plan.connections)?;
             let cluster_before = cpu_of(&pids);
             let postgres_before = cpu::of_postgres();
-            let stats = driver::run(
-                &client,
-                &work,
-                Mode::Closed {
-                    connections: plan.connections,
-                },
-                Limit {
-                    requests: 100_000_000,
-                    duration: Duration::from_secs(plan.secs),
-                },
-            )
-            .await;
+            let stats = driver::run(&client, &work, &shape).await;
             let total = &mut totals[way];
             total.cluster += cpu_of(&pids).saturating_sub(cluster_before);
             total.postgres += cpu::of_postgres()
@@ -132,6 +135,7 @@ impl Totals {
 fn report(plan: &Plan, totals: &[Totals]) -> Report {
     let mut report = Report {
         scenario: "hops".into(),
+        description: "What the cluster's hops cost: /process to the owner, forwarded by another node, through HAProxy.".into(),
         mode: format!(
             "closed loop, {} connections, {} × {} s per way",
             plan.connections, plan.passes, plan.secs

@@ -1,7 +1,9 @@
-//! `loadtest`: drives an Identity OS server with named scenarios and reports throughput
-//! and HDR latencies, with a bare axum baseline measured in the same run.
+//! `loadtest`: drives an Identity OS server with scenario files (`loadtest/scenarios/`:
+//! a weighted mix of request kinds, an instance pool, stages, thresholds) and reports
+//! throughput and HDR latencies, with a bare axum baseline measured in the same run.
 //!
 //! `loadtest run process --key idos_sk_… --connections 128 --duration-secs 20 --baseline`
+//! `loadtest run my-scenario.toml --key idos_sk_…`
 //! `loadtest baseline --bind 127.0.0.1:9000` serves the baseline alone.
 //! Load goes to 127.0.0.1 only, and every run is bounded in requests and time.
 
@@ -13,22 +15,26 @@ mod driver;
 mod each;
 mod faults;
 mod hops;
+mod kinds;
+mod plan;
 mod proxy;
 mod recovery;
 mod report;
 mod scenarios;
 mod server;
 mod stats;
+mod thresholds;
 mod workload;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use client::Client;
-use driver::{Limit, Mode};
+use driver::Shape;
+use plan::{Overrides, Plan, ScenarioKind, Stages, Verify};
 use report::{Line, Ratio, Report};
 use stats::Stats;
 use workload::Workload;
@@ -157,45 +163,37 @@ struct HopsArgs {
     json: Option<std::path::PathBuf>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Scenario {
-    Create,
-    Process,
-    Hot,
-    Batch,
-    Mixed,
-    Activation,
-    /// Starts the server itself, fills `--history` rows, kills it, and times the restart.
-    Recovery,
-}
-
 #[derive(Clone, clap::Args)]
 struct RunArgs {
-    scenario: Scenario,
+    /// A shipped scenario by name (create, process, hot, batch, mixed, activation,
+    /// recovery: `loadtest/scenarios/NAME.toml`) or the path of a scenario file.
+    scenario: String,
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     target: String,
     /// API key (`idos_sk_…`); or set LOADTEST_KEY.
     #[arg(long, env = "LOADTEST_KEY")]
     key: String,
-    /// Closed loop: this many connections, each sending when answered.
-    #[arg(long, default_value_t = 128)]
-    connections: usize,
-    /// Open loop: requests per second, whatever the answers do (replaces --connections).
+    /// Closed loop: this many connections, each sending when answered, for the whole run
+    /// (replaces the file's stages).
+    #[arg(long)]
+    connections: Option<usize>,
+    /// Open loop: requests per second, whatever the answers do, for the whole run
+    /// (replaces the file's stages).
     #[arg(long)]
     rate: Option<u64>,
     /// Stop after this many requests…
     #[arg(long, default_value_t = 1_000_000)]
     requests: u64,
-    /// …or after this long.
-    #[arg(long, default_value_t = 10)]
-    duration_secs: u64,
-    /// Instances to spread the load over (created, and read once so that they are
-    /// resident, before the run; not measured).
-    #[arg(long, default_value_t = 100)]
-    instances: usize,
-    /// Observations per batch (`batch`).
-    #[arg(long, default_value_t = 10)]
-    batch_size: u64,
+    /// …or after this long (default: the file's stages; with neither --connections nor
+    /// --rate, one stage at the file's peak).
+    #[arg(long)]
+    duration_secs: Option<u64>,
+    /// Instances in the pool (the file's `pool.instances`).
+    #[arg(long)]
+    instances: Option<usize>,
+    /// Observations per batch (the file's `load.batch_size`).
+    #[arg(long)]
+    batch_size: Option<u64>,
     /// The server's throttle interval, for the `hot` check.
     #[arg(long, default_value_t = 1000)]
     interval_ms: u64,
@@ -205,9 +203,10 @@ struct RunArgs {
     /// `recovery`, `--compare`: the database the started server uses.
     #[arg(long, default_value = "sqlite://data/loadtest.db")]
     database_url: String,
-    /// `recovery`: history rows to write before the crash.
-    #[arg(long, default_value_t = 1_000_000)]
-    history: u64,
+    /// `recovery`: history rows to write before the crash (the file's
+    /// `recovery.history`).
+    #[arg(long)]
+    history: Option<u64>,
     /// Also run the same requests against the baseline, in this run.
     #[arg(long)]
     baseline: bool,
@@ -349,16 +348,17 @@ fn publish(report: &Report, json: Option<&std::path::Path>) -> Result<(), String
 /// The scenario against a server started in durable mode, then one in write-behind
 /// mode, each with its own baseline run right after it when `--baseline` is given.
 async fn compare(args: RunArgs) -> Result<Report, String> {
-    if args.scenario == Scenario::Recovery {
+    let plan = plan::load(&args.scenario)?;
+    if plan.kind == ScenarioKind::Recovery {
         return Err("--compare runs the load scenarios, not recovery".into());
     }
     let bin = args
         .server_bin
         .clone()
         .ok_or("--compare needs --server-bin")?;
-    // The throttle stays out of the way except where it is what `hot` measures.
-    let interval = match args.scenario {
-        Scenario::Hot => args.interval_ms.to_string(),
+    // The throttle stays out of the way except where it is what the scenario checks.
+    let interval = match plan.verify {
+        Some(Verify::Throttle) => args.interval_ms.to_string(),
         _ => "0".to_owned(),
     };
     let mut merged: Option<Report> = None;
@@ -420,44 +420,61 @@ fn fail(e: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn run(args: RunArgs) -> Result<Report, String> {
-    if let Scenario::Recovery = args.scenario {
-        return recover(&args).await;
+impl RunArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            connections: self.connections,
+            rate: self.rate,
+            duration_secs: self.duration_secs,
+            instances: self.instances,
+            batch_size: self.batch_size,
+        }
     }
-    let client = Client::new(&args.target, Some(args.key.clone()), args.connections)?;
-    let needs = match args.scenario {
-        Scenario::Create => 0,
-        Scenario::Hot => 1,
-        _ => args.instances,
+
+    /// Connections of the client's pool, and requests in flight in open loop.
+    fn pool_size(&self, plan: &Plan) -> usize {
+        match &plan.stages {
+            Stages::Closed(_) => (plan.stages.peak() as usize).max(1),
+            Stages::Open(_) => self.connections.unwrap_or(128),
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> Result<Report, String> {
+    let plan = plan::load(&args.scenario)?.with(&args.overrides());
+    if plan.kind == ScenarioKind::Recovery {
+        return recover(&args, &plan).await;
+    }
+    let client = Client::new(&args.target, Some(args.key.clone()), args.pool_size(&plan))?;
+    let needs = if plan.mix.iter().any(|(k, _)| k.needs_instance()) {
+        plan.pool.instances
+    } else {
+        0
     };
     eprintln!("preparing {needs} instances…");
-    let ids = scenarios::create_instances(&client, needs).await?;
-    if args.scenario != Scenario::Activation {
+    let ids = scenarios::create_pool(&client, needs, plan.pool.persona.as_deref()).await?;
+    if plan.pool.warm {
         scenarios::warm(&client, &ids).await?;
     }
-    match args.scenario {
-        Scenario::Create => measure(&args, &client, scenarios::create::Create).await,
-        Scenario::Process => measure(&args, &client, scenarios::process::Process { ids }).await,
-        Scenario::Hot => {
-            let id = ids.into_iter().next().ok_or("no instance")?;
-            let interval = Duration::from_millis(args.interval_ms);
-            measure(&args, &client, scenarios::hot::Hot { id, interval }).await
-        }
-        Scenario::Batch => {
-            let size = args.batch_size;
-            measure(&args, &client, scenarios::batch::Batch { ids, size }).await
-        }
-        Scenario::Mixed => measure(&args, &client, scenarios::mixed::Mixed { ids }).await,
-        Scenario::Recovery => Err("recovery is run by `recover`".into()),
-        Scenario::Activation => {
-            // Each instance read once: every request is an activation.
-            let args = RunArgs {
-                requests: args.requests.min(ids.len() as u64),
-                ..args
-            };
-            measure(&args, &client, scenarios::activation::Activation { ids }).await
-        }
-    }
+    // Each instance read once: every request is an activation.
+    let requests = match plan.verify {
+        Some(Verify::EachOnce) => args.requests.min(ids.len() as u64),
+        _ => args.requests,
+    };
+    let work = scenarios::mix::Mix::new(
+        &plan.mix,
+        ids,
+        plan.load.batch_size,
+        plan.verify,
+        Duration::from_millis(args.interval_ms),
+    );
+    let shape = Shape {
+        stages: plan.stages.clone(),
+        think: Duration::from_millis(plan.load.think_time_ms),
+        max_in_flight: args.pool_size(&plan) * 8,
+        requests,
+    };
+    measure(&args, &plan, &client, work, &shape).await
 }
 
 /// Runs `run` and says how much CPU the load generator, and with `database` PostgreSQL
@@ -481,22 +498,15 @@ async fn with_cpu(run: impl Future<Output = Stats>, database: bool) -> (Stats, V
     (outcome, checks)
 }
 
-async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Result<Report, String> {
+async fn measure<W: Workload>(
+    args: &RunArgs,
+    plan: &Plan,
+    client: &Client,
+    work: W,
+    shape: &Shape,
+) -> Result<Report, String> {
     let work = Arc::new(work);
-    let mode = match args.rate {
-        Some(rate) => Mode::Open {
-            rate,
-            max_in_flight: args.connections * 8,
-        },
-        None => Mode::Closed {
-            connections: args.connections,
-        },
-    };
-    let limit = Limit {
-        requests: args.requests,
-        duration: Duration::from_secs(args.duration_secs),
-    };
-    let (ours, mut checks) = with_cpu(driver::run(client, &work, mode, limit), true).await;
+    let (ours, mut checks) = with_cpu(driver::run(client, &work, shape), true).await;
     let mut problems: Vec<String> = ours
         .failures
         .iter()
@@ -516,11 +526,11 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
         let launched = server::launch_baseline(&reply).await;
         let _ = std::fs::remove_file(&reply);
         let baseline = launched?;
-        let base_client = Client::new(&baseline.base, None, args.connections)?;
+        let base_client = Client::new(&baseline.base, None, args.pool_size(plan))?;
         let against = Arc::new(baseline::Against(work.clone()));
         let cpu_before = baseline.cpu_time();
         let (base, mut base_checks) =
-            with_cpu(driver::run(&base_client, &against, mode, limit), false).await;
+            with_cpu(driver::run(&base_client, &against, shape), false).await;
         for check in &mut base_checks {
             *check = format!("against the baseline, {check}");
         }
@@ -540,21 +550,23 @@ async fn measure<W: Workload>(args: &RunArgs, client: &Client, work: W) -> Resul
             &base,
         ));
     }
-    let report = Report {
-        scenario: scenario_name(args.scenario).to_owned(),
-        mode: match mode {
-            Mode::Closed { connections } => format!("closed loop, {connections} connections"),
-            Mode::Open { rate, .. } => format!("open loop, {rate} req/s"),
-        },
+    let (mut met, mut broken) =
+        thresholds::judge(&plan.thresholds, &lines[0], ratios.first().map(|r| r.value));
+    checks.append(&mut met);
+    problems.append(&mut broken);
+    Ok(Report {
+        scenario: plan.name.clone(),
+        description: plan.description.clone(),
+        mode: shape.describe(),
         lines,
         ratios,
         checks,
         problems,
-    };
-    Ok(report)
+    })
 }
 
-async fn recover(args: &RunArgs) -> Result<Report, String> {
+async fn recover(args: &RunArgs, scenario: &Plan) -> Result<Report, String> {
+    let connections = args.connections.unwrap_or(128);
     let plan = recovery::Plan {
         server_bin: args
             .server_bin
@@ -562,9 +574,9 @@ async fn recover(args: &RunArgs) -> Result<Report, String> {
             .ok_or("recovery needs --server-bin (the identity-os binary)")?,
         database_url: args.database_url.clone(),
         key: args.key.clone(),
-        instances: args.instances,
-        history: args.history,
-        connections: args.connections,
+        instances: scenario.pool.instances,
+        history: args.history.unwrap_or(scenario.history),
+        connections,
     };
     let (checks, problems) = match recovery::run(&plan).await {
         Ok(o) => (
@@ -572,7 +584,7 @@ async fn recover(args: &RunArgs) -> Result<Report, String> {
                 format!(
                     "{} history rows over {} instances written in {:.1} s",
                     o.history_rows,
-                    args.instances,
+                    plan.instances,
                     o.fill.as_secs_f64()
                 ),
                 format!(
@@ -591,24 +603,13 @@ async fn recover(args: &RunArgs) -> Result<Report, String> {
         Err(e) => (Vec::new(), vec![e]),
     };
     let report = Report {
-        scenario: scenario_name(args.scenario).to_owned(),
-        mode: format!("{} connections", args.connections),
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        mode: format!("{connections} connections"),
         lines: Vec::new(),
         ratios: Vec::new(),
         checks,
         problems,
     };
     Ok(report)
-}
-
-fn scenario_name(s: Scenario) -> &'static str {
-    match s {
-        Scenario::Create => "create",
-        Scenario::Process => "process",
-        Scenario::Hot => "hot",
-        Scenario::Batch => "batch",
-        Scenario::Mixed => "mixed",
-        Scenario::Activation => "activation",
-        Scenario::Recovery => "recovery",
-    }
 }

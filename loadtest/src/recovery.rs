@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use crate::client::{Call, Client};
 use crate::each::each;
-use crate::scenarios::batch::Batch;
+use crate::kinds::Kind;
 use crate::scenarios::create_instances;
+use crate::scenarios::mix::Mix;
 use crate::server::{Launched, launch};
 use crate::workload::{Workload, ok_json};
 
@@ -63,10 +64,13 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
     let ids = create_instances(&client, plan.instances).await?;
     let filled = Instant::now();
     let batches = plan.history.div_ceil(BATCH);
-    let fill_calls = Batch {
-        ids: ids.clone(),
-        size: BATCH,
-    };
+    let fill_calls = Mix::new(
+        &[(Kind::Batch, 1)],
+        ids.clone(),
+        BATCH,
+        None,
+        Duration::ZERO,
+    );
     each(0..batches, plan.connections, |b| {
         let (client, call) = (client.clone(), fill_calls.call(b));
         async move { ok_json(&client.send(&call).await?, 200).map(|_| ()) }

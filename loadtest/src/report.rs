@@ -18,6 +18,21 @@ pub struct Line {
     pub by_status: std::collections::BTreeMap<u16, u64>,
     pub tags: std::collections::BTreeMap<String, u64>,
     pub failures: std::collections::BTreeMap<String, u64>,
+    /// The same figures by request kind (reports before kinds existed have none).
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<String, KindLine>,
+}
+
+/// One request kind's figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KindLine {
+    pub answered: u64,
+    pub failed: u64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 impl Line {
@@ -35,6 +50,22 @@ impl Line {
             by_status: s.by_status.clone(),
             tags: s.tags.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect(),
             failures: s.failures.clone(),
+            kinds: s
+                .kinds
+                .iter()
+                .map(|(kind, k)| {
+                    let line = KindLine {
+                        answered: k.answered(),
+                        failed: k.failed,
+                        per_second: k.answered() as f64 / s.elapsed.as_secs_f64().max(1e-9),
+                        p50_ms: k.quantile_ms(0.5),
+                        p90_ms: k.quantile_ms(0.9),
+                        p99_ms: k.quantile_ms(0.99),
+                        max_ms: k.max_ms(),
+                    };
+                    ((*kind).to_owned(), line)
+                })
+                .collect(),
         }
     }
 }
@@ -49,6 +80,9 @@ pub struct Ratio {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
     pub scenario: String,
+    /// What the scenario shows, from its file.
+    #[serde(default)]
+    pub description: String,
     pub mode: String,
     pub lines: Vec<Line>,
     /// Throughput ratios measured in this run: ours over the baseline's (per durability
@@ -60,8 +94,13 @@ pub struct Report {
 
 impl Report {
     pub fn markdown(&self) -> String {
+        let about = if self.description.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n\n", self.description)
+        };
         let mut out = format!(
-            "## loadtest `{}` ({})\n\n| target | answered | failed | req/s | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|\n",
+            "## loadtest `{}` ({})\n\n{about}| target | answered | failed | req/s | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|\n",
             self.scenario, self.mode
         );
         for l in &self.lines {
@@ -76,6 +115,18 @@ impl Report {
                 l.p99_ms,
                 l.max_ms
             );
+        }
+        for l in self.lines.iter().filter(|l| l.kinds.len() > 1) {
+            out += &format!(
+                "\nBy request kind, {}:\n\n| kind | answered | failed | req/s | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|\n",
+                l.target
+            );
+            for (kind, k) in &l.kinds {
+                out += &format!(
+                    "| {kind} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+                    k.answered, k.failed, k.per_second, k.p50_ms, k.p90_ms, k.p99_ms, k.max_ms
+                );
+            }
         }
         for r in &self.ratios {
             out += &format!("\nThroughput {} (same run): **{:.2}×**\n", r.of, r.value);

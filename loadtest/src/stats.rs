@@ -1,4 +1,5 @@
-//! What a run measured: latencies in an HDR histogram, answers by status, failed checks.
+//! What a run measured: latencies in an HDR histogram, answers by status, failed checks;
+//! the same latencies and failures by request kind.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -7,6 +8,8 @@ use hdrhistogram::Histogram;
 
 pub struct Stats {
     latency: Histogram<u64>,
+    /// By request kind (`process`, `snapshot`, …), for calls sent as one.
+    pub kinds: BTreeMap<&'static str, KindStats>,
     pub by_status: BTreeMap<u16, u64>,
     /// Transport errors and answers that failed the scenario's check, with one example each.
     pub failures: BTreeMap<String, u64>,
@@ -15,12 +18,52 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
+/// One request kind's share of a run.
+#[derive(Clone)]
+pub struct KindStats {
+    latency: Histogram<u64>,
+    pub failed: u64,
+}
+
+/// 1 µs to 60 s at 3 significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds are valid")
+}
+
+fn micros(latency: Duration) -> u64 {
+    u64::try_from(latency.as_micros())
+        .unwrap_or(u64::MAX)
+        .clamp(1, 60_000_000)
+}
+
+impl KindStats {
+    pub fn answered(&self) -> u64 {
+        self.latency.len()
+    }
+
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        self.latency.value_at_quantile(q) as f64 / 1000.0
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.latency.max() as f64 / 1000.0
+    }
+}
+
+impl Default for KindStats {
+    fn default() -> KindStats {
+        KindStats {
+            latency: histogram(),
+            failed: 0,
+        }
+    }
+}
+
 impl Default for Stats {
     fn default() -> Stats {
         Stats {
-            // 1 µs to 60 s at 3 significant digits.
-            latency: Histogram::new_with_bounds(1, 60_000_000, 3)
-                .expect("constant bounds are valid"),
+            latency: histogram(),
+            kinds: BTreeMap::new(),
             by_status: BTreeMap::new(),
             failures: BTreeMap::new(),
             tags: BTreeMap::new(),
@@ -30,16 +73,22 @@ impl Default for Stats {
 }
 
 impl Stats {
-    pub fn record(&mut self, status: u16, latency: Duration) {
-        let micros = u64::try_from(latency.as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
-        let _ = self.latency.record(micros.min(self.latency.high()));
+    /// An answer with `status` after `latency`, to a call of `kind` (if it had one).
+    pub fn record(&mut self, kind: Option<&'static str>, status: u16, latency: Duration) {
+        let us = micros(latency);
+        let _ = self.latency.record(us);
         *self.by_status.entry(status).or_default() += 1;
+        if let Some(kind) = kind {
+            let _ = self.kinds.entry(kind).or_default().latency.record(us);
+        }
     }
 
-    pub fn fail(&mut self, why: String) {
+    /// A failed check or a transport error, of a call of `kind` (if it had one).
+    pub fn fail(&mut self, kind: Option<&'static str>, why: String) {
         *self.failures.entry(why).or_default() += 1;
+        if let Some(kind) = kind {
+            self.kinds.entry(kind).or_default().failed += 1;
+        }
     }
 
     pub fn tag(&mut self, tag: &'static str) {
@@ -60,6 +109,11 @@ impl Stats {
         }
         for (t, n) in &other.tags {
             *self.tags.entry(t).or_default() += n;
+        }
+        for (k, s) in &other.kinds {
+            let mine = self.kinds.entry(k).or_default();
+            let _ = mine.latency.add(&s.latency);
+            mine.failed += s.failed;
         }
     }
 

@@ -42,10 +42,25 @@ fn load_is_sent_to_loopback_only() {
 }
 
 #[test]
-fn every_named_scenario_is_offered() {
+fn every_shipped_scenario_is_offered() {
     let (ok, text) = loadtest(&["run", "--help"]);
     assert!(ok, "{text}");
-    for scenario in ["create", "process", "hot", "batch", "mixed", "activation"] {
+    // A name that is neither shipped nor a file is refused, listing the shipped ones.
+    let (ok, refused) = loadtest(&["run", "no-such-scenario", "--key", "idos_sk_x"]);
+    assert!(!ok);
+    for scenario in [
+        "create",
+        "process",
+        "hot",
+        "batch",
+        "mixed",
+        "activation",
+        "recovery",
+    ] {
         assert!(text.contains(scenario), "{scenario} missing from:\n{text}");
+        assert!(
+            refused.contains(scenario),
+            "{scenario} missing from:\n{refused}"
+        );
     }
 }

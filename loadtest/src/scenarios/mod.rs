@@ -1,11 +1,7 @@
-//! The named scenarios. Each checks every answer it gets, not only its status.
+//! What scenarios share: the mix workload (`mix.rs`), observations, the checks of a cycle
+//! answer, and the instance pool's setup.
 
-pub mod activation;
-pub mod batch;
-pub mod create;
-pub mod hot;
-pub mod mixed;
-pub mod process;
+pub mod mix;
 
 use serde_json::Value;
 
@@ -33,9 +29,24 @@ pub fn observation(n: u64) -> String {
 
 /// Creates `count` instances (64 at a time) before a run; returns their ids.
 pub async fn create_instances(client: &Client, count: usize) -> Result<Vec<String>, String> {
+    create_pool(client, count, None).await
+}
+
+/// Creates `count` instances (64 at a time), from `persona` if one is named.
+pub async fn create_pool(
+    client: &Client,
+    count: usize,
+    persona: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let persona = persona.map_or(String::new(), |p| {
+        format!(r#","persona":{}"#, serde_json::json!(p))
+    });
     each(0..count, 64, |k| {
         let client = client.clone();
-        let call = Call::post("/v1/instances", format!(r#"{{"name":"loadtest-{k}"}}"#));
+        let call = Call::post(
+            "/v1/instances",
+            format!(r#"{{"name":"loadtest-{k}"{persona}}}"#),
+        );
         async move {
             let body = crate::workload::ok_json(&client.send(&call).await?, 201)?;
             body["data"]["id"]

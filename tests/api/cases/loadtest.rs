@@ -27,9 +27,11 @@ fn loadtest(server: &TestServer, args: &[&str]) -> (bool, String) {
         .args(["--target", &server.base, "--key", KEY])
         .output()
         .unwrap_or_else(|e| panic!("run loadtest: {e}"));
+    // The report on stdout, then what went wrong (a refused file, an unreachable server)
+    // from stderr.
     (
         out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
 
@@ -90,7 +92,37 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         report.contains("the baseline used") && report.contains("µs of CPU per answer"),
         "{report}"
     );
+    // `recovery` starts a server of its own (on a fresh SQLite file, or beside this one on
+    // its PostgreSQL schema), fills history, kills and restarts it.
+    let dir = std::env::temp_dir().join(format!("loadtest-recovery-{}", std::process::id()));
+    let url = match db {
+        Db::Sqlite => format!("sqlite://{}/recovery.db", dir.display()),
+        _ => server.database_url().to_owned(),
+    };
+    let (ok, report) = loadtest(
+        &server,
+        &[
+            "recovery",
+            "--server-bin",
+            env!("CARGO_BIN_EXE_identity-os"),
+            "--database-url",
+            &url,
+            "--history",
+            "300",
+            "--instances",
+            "10",
+            "--connections",
+            "8",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("every instance serving its pre-crash state after"),
+        "{report}"
+    );
     a_run_compares_with_itself_and_not_with_a_worse_one(&server);
+    scenario_files_run_every_kind_in_stages_and_judge_thresholds(&server);
     server.terminate().await;
 
     // A wrong key: every answer fails the check, and the tool says so by its exit code.
@@ -102,6 +134,108 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         .unwrap_or_else(|e| panic!("run loadtest: {e}"));
     assert!(!out.status.success());
     server.terminate().await;
+}
+
+/// A scenario file by path: every request kind in one mix, a closed-loop ramp in two
+/// stages, each kind in the report; the same file with an impossible threshold fails
+/// naming it; an open-loop file runs at its rate; a bad file is refused before any
+/// request (its target does not even listen).
+fn scenario_files_run_every_kind_in_stages_and_judge_thresholds(server: &TestServer) {
+    let dir = std::env::temp_dir().join(format!("loadtest-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path.to_string_lossy().into_owned()
+    };
+    let every_kind = "description = \"every kind\"\n\
+        [pool]\ninstances = 6\npersona = \"persona_explorer\"\n\
+        [mix]\nprocess = 4\nbatch = 1\nsnapshot = 1\ncontract = 1\nhistory = 1\ndrift = 1\n\
+        list = 1\nget = 1\ncreate = 1\nreset = 1\nstop_start = 1\ntest_submit = 1\n\
+        [load]\nbatch_size = 3\nthink_time_ms = 5\n\
+        [[stages]]\nduration_secs = 1\nconnections = 1\n\
+        [[stages]]\nduration_secs = 2\nconnections = 6\n\
+        [thresholds.all]\nerror_rate = 0.0\n";
+    let file = write("every-kind.toml", every_kind);
+    let (ok, report) = loadtest(server, &[&file]);
+    assert!(ok, "{report}");
+    assert!(report.contains("## loadtest `every-kind` (closed loop, 1 s at 1 connections, then 2 s at 6 connections)"), "{report}");
+    for kind in [
+        "process",
+        "batch",
+        "snapshot",
+        "contract",
+        "history",
+        "drift",
+        "list",
+        "get",
+        "create",
+        "reset",
+        "stop_start",
+        "test_submit",
+    ] {
+        assert!(
+            report.contains(&format!("\n| {kind} | ")),
+            "no {kind} row: {report}"
+        );
+    }
+    assert!(
+        report.contains("threshold all.error_rate ≤ 0: measured 0.000"),
+        "{report}"
+    );
+
+    let tight = write(
+        "tight.toml",
+        &every_kind.replace(
+            "error_rate = 0.0",
+            "p50_ms = 0.000001\n[thresholds.get]\nmax_ms = 0.000001",
+        ),
+    );
+    let (ok, report) = loadtest(server, &[&tight]);
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains("threshold all.p50_ms ≤ 0.000001: measured"),
+        "{report}"
+    );
+    assert!(
+        report.contains("threshold get.max_ms ≤ 0.000001: measured"),
+        "{report}"
+    );
+
+    let open = write(
+        "open.toml",
+        "description = \"open loop\"\n[pool]\ninstances = 4\n[mix]\nsnapshot = 1\n\
+         [[stages]]\nduration_secs = 2\nrate = 20\n[[stages]]\nduration_secs = 2\nrate = 60\n",
+    );
+    let (ok, report) = loadtest(server, &[&open]);
+    assert!(ok, "{report}");
+    // 40 in the first stage, a ramp from 20/s to 60/s (80) in the second.
+    let answered: u64 = report
+        .lines()
+        .find(|l| l.starts_with("| http"))
+        .and_then(|l| l.split('|').nth(2))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (110..=130).contains(&answered),
+        "{answered} answered: {report}"
+    );
+
+    let bad = write(
+        "bad.toml",
+        "[mix]\nprocess = 1\nteleport = 2\n[[stages]]\nduration_secs = 1\nconnections = 1\n",
+    );
+    let out = Command::new(loadtest_binary())
+        .args(["run", &bad, "--target", "http://127.0.0.1:9", "--key", KEY])
+        .output()
+        .unwrap_or_else(|e| panic!("run loadtest: {e}"));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("bad.toml: line 3") && text.contains("teleport"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `loadtest compare`: a real run's report against itself passes; against a copy whose
