@@ -190,10 +190,14 @@ mod tests {
                 tags: Default::default(),
                 failures: Default::default(),
                 kinds: Default::default(),
+                per_second_series: Vec::new(),
+                percentiles: Vec::new(),
             }],
             ratios: Vec::new(),
             checks: Vec::new(),
             problems: Vec::new(),
+            stage_ends_secs: Vec::new(),
+            settings: Vec::new(),
         }
     }
 

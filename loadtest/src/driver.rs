@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::client::Client;
 use crate::plan::Stages;
-use crate::stats::Stats;
+use crate::stats::{Stats, Timeline};
 use crate::workload::Workload;
 
 /// How a run sends: its stages, a connection's pause after each answer (closed loop),
@@ -55,19 +55,21 @@ pub async fn run<W: Workload>(client: &Client, work: &Arc<W>, shape: &Shape) -> 
     let done = Arc::new(AtomicU64::new(0));
     let progress = tokio::spawn(show_progress(done.clone(), shape.clone()));
     let started = Instant::now();
+    let timeline = Timeline::new();
     let mut stats = match &shape.stages {
         Stages::Closed(stages) => {
             let stages: Vec<(Duration, f64)> =
                 stages.iter().map(|(d, c)| (*d, *c as f64)).collect();
-            closed(client, work, &stages, shape, &done).await
+            closed(client, work, &stages, shape, &done, &timeline).await
         }
         Stages::Open(stages) => {
             let stages: Vec<(Duration, f64)> =
                 stages.iter().map(|(d, r)| (*d, *r as f64)).collect();
-            open(client, work, &stages, shape, &done).await
+            open(client, work, &stages, shape, &done, &timeline).await
         }
     };
     stats.elapsed = started.elapsed();
+    stats.seconds = timeline.seconds();
     progress.abort();
     eprintln!();
     stats
@@ -95,6 +97,7 @@ async fn closed<W: Workload>(
     stages: &[(Duration, f64)],
     shape: &Shape,
     done: &Arc<AtomicU64>,
+    timeline: &Arc<Timeline>,
 ) -> Stats {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -109,10 +112,12 @@ async fn closed<W: Workload>(
             let (client, work, next, done) =
                 (client.clone(), work.clone(), next.clone(), done.clone());
             let (stages, think, requests) = (stages.to_vec(), shape.think, shape.requests);
+            let timeline = timeline.clone();
             tokio::spawn(async move {
-                let mut stats = Stats::default();
+                let mut stats = Stats::on(&timeline);
                 loop {
                     let Some(target) = target_at(&stages, started.elapsed()) else {
+                        stats.flush();
                         return stats;
                     };
                     // Rounded up: a ramp from 0 to 1 sends from its start.
@@ -122,6 +127,7 @@ async fn closed<W: Workload>(
                     }
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     if n >= requests {
+                        stats.flush();
                         return stats;
                     }
                     one(&client, &*work, n, Instant::now(), &mut stats).await;
@@ -149,6 +155,7 @@ async fn open<W: Workload>(
     stages: &[(Duration, f64)],
     shape: &Shape,
     done: &Arc<AtomicU64>,
+    timeline: &Arc<Timeline>,
 ) -> Stats {
     let total = Arc::new(Mutex::new(Stats::default()));
     let max_in_flight = shape.max_in_flight.max(1);
@@ -167,9 +174,11 @@ async fn open<W: Workload>(
         };
         let (client, work, total, done) =
             (client.clone(), work.clone(), total.clone(), done.clone());
+        let timeline = timeline.clone();
         tokio::spawn(async move {
-            let mut stats = Stats::default();
+            let mut stats = Stats::on(&timeline);
             one(&client, &*work, n, due, &mut stats).await;
+            stats.flush();
             done.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut total) = total.lock() {
                 total.merge(&stats);

@@ -144,6 +144,8 @@ fn report(plan: &Plan, totals: &[Totals]) -> Report {
         ratios: Vec::new(),
         checks: Vec::new(),
         problems: Vec::new(),
+        stage_ends_secs: Vec::new(),
+        settings: Vec::new(),
     };
     let direct = &totals[0];
     for (way, total) in WAYS.iter().zip(totals) {

@@ -8,6 +8,9 @@
 //! Load goes to 127.0.0.1 only, and every run is bounded in requests and time.
 
 mod baseline;
+// The server's admin page draws its charts with the same code.
+#[path = "../../src/admin/chart.rs"]
+mod chart;
 mod client;
 mod compare;
 mod cpu;
@@ -15,6 +18,7 @@ mod driver;
 mod each;
 mod faults;
 mod hops;
+mod html;
 mod kinds;
 mod plan;
 mod proxy;
@@ -217,6 +221,9 @@ struct RunArgs {
     /// Write the report as JSON here too.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Write the report as one self-contained HTML page here too (charts inline).
+    #[arg(long)]
+    html: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -315,12 +322,17 @@ async fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
-            let json = args.json.clone();
+            let (json, html) = (args.json.clone(), args.html.clone());
             let report = if args.compare {
                 compare(args).await
             } else {
                 run(args).await
             };
+            if let (Ok(report), Some(path)) = (&report, &html)
+                && let Err(e) = std::fs::write(path, html::render(report))
+            {
+                return fail(&format!("{}: {e}", path.display()));
+            }
             conclude(report, json.as_deref())
         }
     }
@@ -562,6 +574,8 @@ async fn measure<W: Workload>(
         ratios,
         checks,
         problems,
+        stage_ends_secs: stage_ends(&shape.stages),
+        settings: settings(args, plan, shape),
     })
 }
 
@@ -610,6 +624,57 @@ async fn recover(args: &RunArgs, scenario: &Plan) -> Result<Report, String> {
         ratios: Vec::new(),
         checks,
         problems,
+        stage_ends_secs: Vec::new(),
+        settings: vec![
+            ["history rows".into(), plan.history.to_string()],
+            ["instances".into(), plan.instances.to_string()],
+            ["database".into(), plan.database_url.clone()],
+        ],
     };
     Ok(report)
+}
+
+/// Where each stage ends, in seconds from the start.
+fn stage_ends(stages: &Stages) -> Vec<f64> {
+    let lengths: Vec<Duration> = match stages {
+        Stages::Closed(s) => s.iter().map(|(d, _)| *d).collect(),
+        Stages::Open(s) => s.iter().map(|(d, _)| *d).collect(),
+    };
+    lengths
+        .iter()
+        .scan(Duration::ZERO, |end, d| {
+            *end += *d;
+            Some(end.as_secs_f64())
+        })
+        .collect()
+}
+
+/// The run's settings for the report.
+fn settings(args: &RunArgs, plan: &Plan, shape: &Shape) -> Vec<[String; 2]> {
+    let mix: Vec<String> = plan
+        .mix
+        .iter()
+        .map(|(k, w)| format!("{} {w}", k.name()))
+        .collect();
+    let persona = plan.pool.persona.as_deref().unwrap_or("none");
+    vec![
+        ["target".into(), args.target.clone()],
+        ["mix (weights)".into(), mix.join(", ")],
+        [
+            "pool".into(),
+            format!(
+                "{} instances, {}, persona {persona}",
+                plan.pool.instances,
+                if plan.pool.warm { "warm" } else { "cold" }
+            ),
+        ],
+        ["stages".into(), shape.describe()],
+        [
+            "think time".into(),
+            format!("{} ms", plan.load.think_time_ms),
+        ],
+        ["batch size".into(), plan.load.batch_size.to_string()],
+        ["request limit".into(), shape.requests.to_string()],
+        ["baseline".into(), args.baseline.to_string()],
+    ]
 }

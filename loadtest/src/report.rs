@@ -21,6 +21,24 @@ pub struct Line {
     /// The same figures by request kind (reports before kinds existed have none).
     #[serde(default)]
     pub kinds: std::collections::BTreeMap<String, KindLine>,
+    /// The run second by second (answers that arrived in each second).
+    #[serde(default)]
+    pub per_second_series: Vec<SecondLine>,
+    /// The latency distribution: `[percentile, ms]` at percentiles evenly spaced on a log
+    /// scale of 1/(1 − p), from 0 to 99.999.
+    #[serde(default)]
+    pub percentiles: Vec<[f64; 2]>,
+}
+
+/// One second of a line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondLine {
+    pub answered: u64,
+    pub failed: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
 }
 
 /// One request kind's figures.
@@ -66,6 +84,24 @@ impl Line {
                     ((*kind).to_owned(), line)
                 })
                 .collect(),
+            per_second_series: s
+                .seconds
+                .iter()
+                .map(|sec| SecondLine {
+                    answered: sec.answered,
+                    failed: sec.failed,
+                    p50_ms: sec.quantile_ms(0.5),
+                    p90_ms: sec.quantile_ms(0.9),
+                    p99_ms: sec.quantile_ms(0.99),
+                    max_ms: sec.max_ms(),
+                })
+                .collect(),
+            percentiles: (0..=20)
+                .map(|k| {
+                    let q = 1.0 - 10f64.powf(-f64::from(k) / 4.0);
+                    [q * 100.0, s.quantile_ms(q)]
+                })
+                .collect(),
         }
     }
 }
@@ -90,6 +126,12 @@ pub struct Report {
     pub ratios: Vec<Ratio>,
     pub checks: Vec<String>,
     pub problems: Vec<String>,
+    /// Where each stage ends, in seconds from the start.
+    #[serde(default)]
+    pub stage_ends_secs: Vec<f64>,
+    /// The run's settings, as `[name, value]`.
+    #[serde(default)]
+    pub settings: Vec<[String; 2]>,
 }
 
 impl Report {

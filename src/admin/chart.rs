@@ -1,4 +1,5 @@
-//! Small inline SVG line charts: one value per second, the last ten minutes, no script.
+//! Small inline SVG line charts, no script: the admin status page's (one value a second,
+//! the last ten minutes) and the load tool's HTML report's (it includes this file).
 
 use std::fmt::Write;
 
@@ -16,9 +17,17 @@ pub struct Series<'a> {
     pub points: Vec<Option<f64>>,
 }
 
-/// An SVG chart of `series` over `slots` seconds (the newest at the right edge), titled
-/// with its series' names.
-pub fn chart(title: &str, unit: &str, slots: usize, series: &[Series<'_>]) -> String {
+/// The x axis: `slots` points wide (a series shorter than that ends at the right edge),
+/// labels at the left, the middle and the right, and dashed vertical lines at `markers`.
+pub struct Frame<'a> {
+    pub slots: usize,
+    pub labels: [&'a str; 3],
+    pub markers: &'a [usize],
+}
+
+/// An SVG chart of `series` in `frame`, titled with its series' names.
+pub fn chart(title: &str, unit: &str, frame: &Frame<'_>, series: &[Series<'_>]) -> String {
+    let slots = frame.slots;
     let top = series
         .iter()
         .flat_map(|s| s.points.iter().flatten())
@@ -28,20 +37,20 @@ pub fn chart(title: &str, unit: &str, slots: usize, series: &[Series<'_>]) -> St
     let _ = write!(
         svg,
         r#"<figure class="chart"><figcaption>{}"#,
-        super::page::escape(title)
+        escape(title)
     );
     for s in series {
         let _ = write!(
             svg,
             r#" <span style="color:{}">&#9632; {}</span>"#,
             s.color,
-            super::page::escape(s.name)
+            escape(s.name)
         );
     }
     let _ = write!(
         svg,
         r#"</figcaption><svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{}">"#,
-        super::page::escape(title)
+        escape(title)
     );
     let plot_w = WIDTH - LEFT - 4.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
@@ -59,12 +68,13 @@ pub fn chart(title: &str, unit: &str, slots: usize, series: &[Series<'_>]) -> St
             unit
         );
     }
-    for (x, label) in [
-        (LEFT, "-10 min"),
-        (LEFT + plot_w / 2.0, "-5 min"),
-        (WIDTH - 4.0, "now"),
+    let [first, middle, last] = frame.labels;
+    for (x, label, anchor) in [
+        (LEFT, first, "start"),
+        (LEFT + plot_w / 2.0, middle, "middle"),
+        (WIDTH - 4.0, last, "end"),
     ] {
-        let anchor = if label == "now" { "end" } else { "start" };
+        let label = escape(label);
         let _ = write!(
             svg,
             r#"<text x="{x:.1}" y="{:.1}" font-size="9" text-anchor="{anchor}">{label}</text>"#,
@@ -72,6 +82,14 @@ pub fn chart(title: &str, unit: &str, slots: usize, series: &[Series<'_>]) -> St
         );
     }
     let x_of = |i: usize| LEFT + plot_w * (i as f64) / ((slots.max(2) - 1) as f64);
+    for &m in frame.markers {
+        let x = x_of(m);
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="3,3"/>"##,
+            TOP + plot_h
+        );
+    }
     for s in series {
         // The points sit at the right end: a run shorter than the span starts late.
         let offset = slots.saturating_sub(s.points.len());
@@ -90,6 +108,22 @@ pub fn chart(title: &str, unit: &str, slots: usize, series: &[Series<'_>]) -> St
     }
     svg.push_str("</svg></figure>");
     svg
+}
+
+/// Text made safe for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Stretches of consecutive measured points, with their indices.
@@ -142,10 +176,15 @@ mod tests {
         assert_eq!(nice_ceiling(3.2), 5.0);
         assert_eq!(nice_ceiling(101.0), 200.0);
         assert_eq!(nice_ceiling(1000.0), 1000.0);
+        let frame = Frame {
+            slots: 10,
+            labels: ["0 s", "5 s", "10 s"],
+            markers: &[4],
+        };
         let svg = chart(
             "Requests",
             "/s",
-            10,
+            &frame,
             &[Series {
                 name: "req",
                 color: "#06c",
@@ -155,5 +194,6 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains(">5.0/s<"), "{svg}");
         assert!(!svg.contains("<script"));
+        assert!(svg.contains("stroke-dasharray"), "no stage marker: {svg}");
     }
 }

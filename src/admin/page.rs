@@ -9,10 +9,17 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::Admin;
 use super::actors::{ActorsView, view};
-use super::chart::{Series, chart};
-use super::sampler::{KEPT, Sample};
+use super::chart::{Frame, Series, chart, escape};
+use super::sampler::Sample;
 use crate::config::Setting;
 use crate::timestamp::Timestamp;
+
+/// The charts' frame: the sampler's ten minutes of seconds.
+const TEN_MINUTES: Frame<'static> = Frame {
+    slots: super::sampler::KEPT,
+    labels: ["-10 min", "-5 min", "now"],
+    markers: &[],
+};
 
 /// Seconds between the page's own refreshes.
 const REFRESH_SECS: u32 = 5;
@@ -98,7 +105,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Requests per second",
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "requests",
                 color: "#1f77b4",
@@ -108,7 +115,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Request latency p99",
             "ms",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "p99",
                 color: "#d62728",
@@ -118,7 +125,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             &format!("Resident actors (cap {})", a.max_resident),
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "resident",
                 color: "#2ca02c",
@@ -128,7 +135,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Actors per second",
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[
                 Series {
                     name: "activations",
@@ -150,7 +157,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Throttled calls per second",
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "throttled",
                 color: "#9467bd",
@@ -160,7 +167,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Group commit size (appends)",
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "mean",
                 color: "#8c564b",
@@ -173,7 +180,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Group commit latency p99",
             "ms",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "p99",
                 color: "#e377c2",
@@ -183,7 +190,7 @@ fn charts(page: &mut String, a: &ActorsView, samples: &[Sample]) {
         chart(
             "Mailbox depth (deepest queued call)",
             "",
-            KEPT,
+            &TEN_MINUTES,
             &[Series {
                 name: "max",
                 color: "#7f7f7f",
@@ -276,20 +283,4 @@ fn config(page: &mut String, settings: &[Setting]) {
 /// Microseconds as milliseconds.
 fn ms(micros: u64) -> f64 {
     micros as f64 / 1000.0
-}
-
-/// Text made safe for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
