@@ -197,6 +197,7 @@ mod tests {
             checks: Vec::new(),
             problems: Vec::new(),
             stage_ends_secs: Vec::new(),
+            resources: Vec::new(),
             settings: Vec::new(),
         }
     }

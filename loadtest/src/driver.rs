@@ -75,18 +75,39 @@ pub async fn run<W: Workload>(client: &Client, work: &Arc<W>, shape: &Shape) -> 
     stats
 }
 
-async fn one<W: Workload>(client: &Client, work: &W, n: u64, due: Instant, stats: &mut Stats) {
+/// What became of one request.
+struct Outcome {
+    kind: Option<&'static str>,
+    /// The answer's status, its latency from when it was due, and its check's verdict;
+    /// or why no answer came.
+    answer: Result<(u16, Duration, Result<&'static str, String>), String>,
+}
+
+async fn one<W: Workload>(client: &Client, work: &W, n: u64, due: Instant) -> Outcome {
     let call = work.call(n);
     let kind = call.kind.map(crate::kinds::Kind::name);
-    match client.send(&call).await {
-        Ok(answer) => {
-            stats.record(kind, answer.status.as_u16(), due.elapsed());
-            match work.check(&call, &answer) {
+    let answer = match client.send(&call).await {
+        Ok(answer) => Ok((
+            answer.status.as_u16(),
+            due.elapsed(),
+            work.check(&call, &answer),
+        )),
+        Err(e) => Err(format!("transport: {e}")),
+    };
+    Outcome { kind, answer }
+}
+
+fn note(stats: &mut Stats, outcome: Outcome) {
+    let kind = outcome.kind;
+    match outcome.answer {
+        Ok((status, latency, verdict)) => {
+            stats.record(kind, status, latency);
+            match verdict {
                 Ok(tag) => stats.tag(tag),
                 Err(why) => stats.fail(kind, why),
             }
         }
-        Err(e) => stats.fail(kind, format!("transport: {e}")),
+        Err(why) => stats.fail(kind, why),
     }
 }
 
@@ -130,7 +151,7 @@ async fn closed<W: Workload>(
                         stats.flush();
                         return stats;
                     }
-                    one(&client, &*work, n, Instant::now(), &mut stats).await;
+                    note(&mut stats, one(&client, &*work, n, Instant::now()).await);
                     done.fetch_add(1, Ordering::Relaxed);
                     if !think.is_zero() {
                         tokio::time::sleep(think).await;
@@ -157,7 +178,9 @@ async fn open<W: Workload>(
     done: &Arc<AtomicU64>,
     timeline: &Arc<Timeline>,
 ) -> Stats {
-    let total = Arc::new(Mutex::new(Stats::default()));
+    // One tally for every request (a lock per answer): a request's own would allocate
+    // its histograms each time.
+    let total = Arc::new(Mutex::new(Stats::on(timeline)));
     let max_in_flight = shape.max_in_flight.max(1);
     let slots = Arc::new(Semaphore::new(max_in_flight));
     let started = Instant::now();
@@ -174,22 +197,20 @@ async fn open<W: Workload>(
         };
         let (client, work, total, done) =
             (client.clone(), work.clone(), total.clone(), done.clone());
-        let timeline = timeline.clone();
         tokio::spawn(async move {
-            let mut stats = Stats::on(&timeline);
-            one(&client, &*work, n, due, &mut stats).await;
-            stats.flush();
-            done.fetch_add(1, Ordering::Relaxed);
+            let outcome = one(&client, &*work, n, due).await;
             if let Ok(mut total) = total.lock() {
-                total.merge(&stats);
+                note(&mut total, outcome);
             }
+            done.fetch_add(1, Ordering::Relaxed);
             drop(slot);
         });
     }
     // Every request has finished once every slot is free again.
     let _ = slots.acquire_many(max_in_flight as u32).await;
     let mut merged = Stats::default();
-    if let Ok(total) = total.lock() {
+    if let Ok(mut total) = total.lock() {
+        total.flush();
         merged.merge(&total);
     }
     merged

@@ -145,6 +145,7 @@ fn report(plan: &Plan, totals: &[Totals]) -> Report {
         checks: Vec::new(),
         problems: Vec::new(),
         stage_ends_secs: Vec::new(),
+            resources: Vec::new(),
         settings: Vec::new(),
     };
     let direct = &totals[0];

@@ -175,7 +175,59 @@ fn charts(page: &mut String, report: &Report, ours: &Line) {
             points: ours.percentiles.iter().map(|p| Some(p[1])).collect(),
         }],
     ));
-    page.push_str("</div></div>");
+    page.push_str("</div>");
+    resources(page, report);
+    page.push_str("</div>");
+}
+
+/// The server's memory, files and the database's processes, every 10 s (soak).
+fn resources(page: &mut String, report: &Report) {
+    let samples = &report.resources;
+    if samples.len() < 2 {
+        return;
+    }
+    let end = format!("{:.0} s", samples.last().map_or(0.0, |s| s.at_secs));
+    let frame = Frame {
+        slots: samples.len(),
+        labels: ["start", "", &end],
+        markers: &[],
+    };
+    page.push_str("<div id=\"memory\">");
+    page.push_str(&chart(
+        "Server resident memory (every 10 s)",
+        "MiB",
+        &frame,
+        &[Series {
+            name: "RSS",
+            color: "#1f77b4",
+            points: samples
+                .iter()
+                .map(|s| Some(s.rss_kib as f64 / 1024.0))
+                .collect(),
+        }],
+    ));
+    page.push_str("</div><div id=\"handles\">");
+    page.push_str(&chart(
+        "Open files and PostgreSQL processes",
+        "",
+        &frame,
+        &[
+            Series {
+                name: "server's open files",
+                color: "#ff7f0e",
+                points: samples.iter().map(|s| Some(s.open_fds as f64)).collect(),
+            },
+            Series {
+                name: "PostgreSQL processes",
+                color: "#2ca02c",
+                points: samples
+                    .iter()
+                    .map(|s| Some(s.postgres_processes as f64))
+                    .collect(),
+            },
+        ],
+    ));
+    page.push_str("</div>");
 }
 
 fn kinds(page: &mut String, ours: &Line) {

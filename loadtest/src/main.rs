@@ -26,6 +26,7 @@ mod recovery;
 mod report;
 mod scenarios;
 mod server;
+mod soak;
 mod stats;
 mod thresholds;
 mod workload;
@@ -518,7 +519,14 @@ async fn measure<W: Workload>(
     shape: &Shape,
 ) -> Result<Report, String> {
     let work = Arc::new(work);
+    let resources = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sampler =
+        target_port(&args.target).map(|port| tokio::spawn(soak::sample(port, resources.clone())));
     let (ours, mut checks) = with_cpu(driver::run(client, &work, shape), true).await;
+    if let Some(sampler) = sampler {
+        sampler.abort();
+    }
+    let resources: Vec<soak::Sample> = resources.lock().map(|r| r.clone()).unwrap_or_default();
     let mut problems: Vec<String> = ours
         .failures
         .iter()
@@ -566,6 +574,11 @@ async fn measure<W: Workload>(
         thresholds::judge(&plan.thresholds, &lines[0], ratios.first().map(|r| r.value));
     checks.append(&mut met);
     problems.append(&mut broken);
+    match soak::judge(&resources) {
+        Some(Ok(check)) => checks.push(check),
+        Some(Err(problem)) => problems.push(problem),
+        None => {}
+    }
     Ok(Report {
         scenario: plan.name.clone(),
         description: plan.description.clone(),
@@ -576,6 +589,7 @@ async fn measure<W: Workload>(
         problems,
         stage_ends_secs: stage_ends(&shape.stages),
         settings: settings(args, plan, shape),
+        resources,
     })
 }
 
@@ -625,6 +639,7 @@ async fn recover(args: &RunArgs, scenario: &Plan) -> Result<Report, String> {
         checks,
         problems,
         stage_ends_secs: Vec::new(),
+        resources: Vec::new(),
         settings: vec![
             ["history rows".into(), plan.history.to_string()],
             ["instances".into(), plan.instances.to_string()],
@@ -632,6 +647,16 @@ async fn recover(args: &RunArgs, scenario: &Plan) -> Result<Report, String> {
         ],
     };
     Ok(report)
+}
+
+/// The port of a `http://host:port` target.
+fn target_port(target: &str) -> Option<u16> {
+    target
+        .rsplit(':')
+        .next()?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
 }
 
 /// Where each stage ends, in seconds from the start.

@@ -132,6 +132,9 @@ pub struct Report {
     /// The run's settings, as `[name, value]`.
     #[serde(default)]
     pub settings: Vec<[String; 2]>,
+    /// The server's resources every 10 s (soak sampling).
+    #[serde(default)]
+    pub resources: Vec<crate::soak::Sample>,
 }
 
 impl Report {
