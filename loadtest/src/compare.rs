@@ -1,6 +1,7 @@
 //! `loadtest compare OLD.json NEW.json`: two runs' reports (`--json`) side by side, each
-//! figure with its ratio, and a verdict: NEW fails when a gated figure (throughput, p50,
-//! p90, p99 of each line) is worse than OLD's by more than `--max-regression`.
+//! figure with its ratio, and a verdict: NEW fails when a gated figure — one a threshold
+//! can name: throughput, p50, p90, p99 of each line, and of each request kind both runs
+//! have — is worse than OLD's by more than `--max-regression`.
 //!
 //! Only runs of the same scenario and mode compare, line by line in order (targets name
 //! ports that change from run to run, so lines are matched by position and must be as
@@ -13,7 +14,8 @@ use crate::report::{Line, Report};
 #[derive(Debug, PartialEq)]
 pub struct Figure {
     pub line: String,
-    pub name: &'static str,
+    /// The figure, prefixed by its request kind for a kind's own (`process p99 ms`).
+    pub name: String,
     pub old: f64,
     pub new: f64,
     /// Whether larger is better (throughput) or worse (latency).
@@ -120,12 +122,33 @@ pub fn figures(old: &Report, new: &Report) -> Result<Vec<Figure>, String> {
         for kind in &KINDS {
             out.push(Figure {
                 line: n.target.clone(),
-                name: kind.name,
+                name: kind.name.to_owned(),
                 old: (kind.read)(o),
                 new: (kind.read)(n),
                 higher_is_better: kind.higher_is_better,
                 gated: kind.gated,
             });
+        }
+        for (request, ok) in &o.kinds {
+            let Some(nk) = n.kinds.get(request) else {
+                continue;
+            };
+            let gated: [(&str, f64, f64, bool); 4] = [
+                ("req/s", ok.per_second, nk.per_second, true),
+                ("p50 ms", ok.p50_ms, nk.p50_ms, false),
+                ("p90 ms", ok.p90_ms, nk.p90_ms, false),
+                ("p99 ms", ok.p99_ms, nk.p99_ms, false),
+            ];
+            for (name, old, new, higher_is_better) in gated {
+                out.push(Figure {
+                    line: n.target.clone(),
+                    name: format!("{request} {name}"),
+                    old,
+                    new,
+                    higher_is_better,
+                    gated: true,
+                });
+            }
         }
     }
     Ok(out)

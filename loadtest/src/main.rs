@@ -465,7 +465,13 @@ async fn run(args: RunArgs) -> Result<Report, String> {
         0
     };
     eprintln!("preparing {needs} instances…");
-    let ids = scenarios::create_pool(&client, needs, plan.pool.persona.as_deref()).await?;
+    let mut ids = if plan.pool.reuse {
+        scenarios::existing_instances(&client, needs).await?
+    } else {
+        Vec::new()
+    };
+    let missing = needs - ids.len();
+    ids.extend(scenarios::create_pool(&client, missing, plan.pool.persona.as_deref()).await?);
     if plan.pool.warm {
         scenarios::warm(&client, &ids).await?;
     }

@@ -7,6 +7,7 @@
 //! instances = 100              # created before the run (not measured)
 //! warm = true                  # read once first, so that they are resident
 //! persona = "persona_explorer" # optional: created from this persona
+//! reuse = false                # true: the account's existing instances first
 //! [mix]                        # request kinds and their weights
 //! process = 12
 //! snapshot = 2
@@ -83,6 +84,10 @@ pub struct Pool {
     #[serde(default = "yes")]
     pub warm: bool,
     pub persona: Option<String>,
+    /// Take the account's existing instances (newest first) before creating any: a run
+    /// on the instances an earlier run left.
+    #[serde(default)]
+    pub reuse: bool,
 }
 
 impl Pool {
@@ -97,6 +102,7 @@ impl Default for Pool {
             instances: Pool::default_instances(),
             warm: true,
             persona: None,
+            reuse: false,
         }
     }
 }

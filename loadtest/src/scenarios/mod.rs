@@ -32,6 +32,30 @@ pub async fn create_instances(client: &Client, count: usize) -> Result<Vec<Strin
     create_pool(client, count, None).await
 }
 
+/// Up to `count` of the account's existing instances, newest first (by cursor pages).
+pub async fn existing_instances(client: &Client, count: usize) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    while ids.len() < count {
+        let path = match &cursor {
+            Some(c) => format!("/v1/instances?limit=100&cursor={c}"),
+            None => "/v1/instances?limit=100".to_owned(),
+        };
+        let body = crate::workload::ok_json(&client.send(&Call::get(path)).await?, 200)?;
+        let page = body["data"].as_array().cloned().unwrap_or_default();
+        ids.extend(
+            page.iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_owned))
+                .take(count - ids.len()),
+        );
+        match body["pagination"]["next_cursor"].as_str() {
+            Some(next) if !page.is_empty() => cursor = Some(next.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(ids)
+}
+
 /// Creates `count` instances (64 at a time), from `persona` if one is named.
 pub async fn create_pool(
     client: &Client,

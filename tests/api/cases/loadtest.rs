@@ -122,7 +122,7 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
         "{report}"
     );
     a_run_compares_with_itself_and_not_with_a_worse_one(&server);
-    scenario_files_run_every_kind_in_stages_and_judge_thresholds(&server);
+    scenario_files_run_every_kind_in_stages_and_judge_thresholds(&server).await;
     server.terminate().await;
 
     // A wrong key: every answer fails the check, and the tool says so by its exit code.
@@ -140,7 +140,7 @@ pub async fn the_load_scenarios_pass_their_checks(db: Db) {
 /// stages, each kind in the report; the same file with an impossible threshold fails
 /// naming it; an open-loop file runs at its rate; a bad file is refused before any
 /// request (its target does not even listen).
-fn scenario_files_run_every_kind_in_stages_and_judge_thresholds(server: &TestServer) {
+async fn scenario_files_run_every_kind_in_stages_and_judge_thresholds(server: &TestServer) {
     let dir = std::env::temp_dir().join(format!("loadtest-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let write = |name: &str, text: &str| {
@@ -220,6 +220,22 @@ fn scenario_files_run_every_kind_in_stages_and_judge_thresholds(server: &TestSer
         (110..=130).contains(&answered),
         "{answered} answered: {report}"
     );
+
+    // `reuse`: the account's instances, none created.
+    let total = || async {
+        server.get("/v1/instances?limit=1").await.body["pagination"]["total"]
+            .as_u64()
+            .unwrap_or_default()
+    };
+    let before = total().await;
+    let reuse = write(
+        "reuse.toml",
+        "description = \"reuse\"\n[pool]\ninstances = 5\nreuse = true\n[mix]\nget = 1\n\
+         [[stages]]\nduration_secs = 1\nconnections = 2\n",
+    );
+    let (ok, report) = loadtest(server, &[&reuse]);
+    assert!(ok, "{report}");
+    assert_eq!(total().await, before, "a reusing run created instances");
 
     let bad = write(
         "bad.toml",
