@@ -274,15 +274,7 @@ impl TestServer {
 
     /// Runs `sql` (statements separated by `;`) on the server's PostgreSQL schema.
     pub async fn sql(&self, sql: &str) {
-        let url = self.database_url();
-        let pool = sqlx::PgPool::connect(url)
-            .await
-            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-        sqlx::raw_sql(sql)
-            .execute(&pool)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        pool.close().await;
+        admin(self.database_url(), sql).await;
     }
 
     /// The database the server uses (to start another server on it).
@@ -432,11 +424,12 @@ pub fn postgres_host_port(url: &str) -> String {
         .to_owned()
 }
 
+/// Runs `sql` (statements separated by `;`) on `url`.
 async fn admin(url: &str, sql: &str) {
     let pool = sqlx::PgPool::connect(url)
         .await
         .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    sqlx::query(sql)
+    sqlx::raw_sql(sql)
         .execute(&pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));

@@ -331,24 +331,12 @@ pub async fn the_admin_listener_needs_its_token_and_stays_off_the_data_api(db: D
             .status,
         StatusCode::OK
     );
-    let r = server
-        .admin_call(
-            Method::POST,
-            &format!("/admin/instances/{id}/passivate"),
-            Some(TOKEN),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(data(&r)["resident"], false);
-    let r = server
-        .admin_call(
-            Method::POST,
-            &format!("/admin/instances/{id}/restart"),
-            Some(TOKEN),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(data(&r)["resident"], true);
+    for (action, resident) in [("passivate", false), ("restart", true)] {
+        let path = format!("/admin/instances/{id}/{action}");
+        let r = server.admin_call(Method::POST, &path, Some(TOKEN)).await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
+        assert_eq!(data(&r)["resident"], resident, "{action}");
+    }
     assert_eq!(
         data(&server.get(&format!("/v1/instances/{id}")).await)["cycle_count"],
         1
