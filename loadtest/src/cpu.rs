@@ -18,8 +18,9 @@ pub fn of_self() -> Option<Duration> {
 }
 
 /// The CPU time of every running process named `postgres` (the postmaster, its
-/// backends and background workers), whichever database they serve; `None` when there
-/// are none or `/proc` cannot be read.
+/// backends and background workers), whichever database they serve, with what their
+/// exited children used: a backend whose connection closed (a pool recycles them) leaves
+/// its time to the postmaster. `None` when there are none or `/proc` cannot be read.
 pub fn of_postgres() -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut found = false;
@@ -28,11 +29,18 @@ pub fn of_postgres() -> Option<Duration> {
             continue;
         };
         if let Some(("postgres", time)) = ticks(&stat) {
-            total += time;
+            total += time + children(&stat).unwrap_or_default();
             found = true;
         }
     }
     found.then_some(total)
+}
+
+/// The user + system time of a process's exited and reaped children (cutime, cstime).
+fn children(stat: &str) -> Option<Duration> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// The command name and user + system time of a `/proc/<pid>/stat` line.
@@ -60,5 +68,8 @@ mod tests {
     fn a_stat_line_gives_its_name_and_time() {
         let line = "4242 (tokio rt) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 8 0 100 0 0";
         assert_eq!(ticks(line), Some(("tokio rt", Duration::from_secs(3))));
+        assert_eq!(children(line), Some(Duration::ZERO));
+        let reaped = "7 (postgres) S 1 2 3 4 5 6 7 8 9 10 250 50 120 30 20 0 8 0 100 0 0";
+        assert_eq!(children(reaped), Some(Duration::from_millis(1500)));
     }
 }
