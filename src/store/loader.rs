@@ -12,12 +12,12 @@
 //! so its statement cache sees a handful of shapes, not one per size.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::ids::InstanceId;
 
+use super::batches;
 use super::rows::{HISTORY_COLUMNS, KeyedHistoryRow, LOAD_SELECT, LoadRow};
 use super::{Backend, HistoryEntry, InstanceRecord, SnapshotRecord, StoreError, StoredInstance};
 
@@ -35,8 +35,9 @@ pub(crate) struct LoaderHandle {
 
 impl LoaderHandle {
     pub(crate) fn spawn(backend: Backend) -> LoaderHandle {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(backend, rx));
+        let tx = batches::spawn(MAX_BATCH, BATCHES_IN_FLIGHT, move |batch| {
+            load_and_reply(backend.clone(), batch)
+        });
         LoaderHandle { tx }
     }
 
@@ -49,40 +50,23 @@ impl LoaderHandle {
     }
 }
 
-async fn run(backend: Backend, mut rx: mpsc::UnboundedReceiver<(InstanceId, Reply)>) {
-    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
-    while let Some(first) = rx.recv().await {
-        let Ok(permit) = in_flight.clone().acquire_owned().await else {
-            return;
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
+async fn load_and_reply(backend: Backend, batch: Vec<(InstanceId, Reply)>) {
+    let ids: Vec<&InstanceId> = batch.iter().map(|(id, _)| id).collect();
+    match load_batch(&backend, &ids).await {
+        Ok(mut loaded) => {
+            for (id, reply) in batch {
+                let result = loaded
+                    .remove(id.as_str())
+                    .unwrap_or(Err(StoreError::NotFound));
+                let _ = reply.send(result);
             }
         }
-        let backend = backend.clone();
-        tokio::spawn(async move {
-            let ids: Vec<&InstanceId> = batch.iter().map(|(id, _)| id).collect();
-            match load_batch(&backend, &ids).await {
-                Ok(mut loaded) => {
-                    for (id, reply) in batch {
-                        let result = loaded
-                            .remove(id.as_str())
-                            .unwrap_or(Err(StoreError::NotFound));
-                        let _ = reply.send(result);
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, instances = batch.len(), "activation load failed");
-                    for (_, reply) in batch {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
+        Err(e) => {
+            tracing::warn!(error = %e, instances = batch.len(), "activation load failed");
+            for (_, reply) in batch {
+                let _ = reply.send(Err(e.clone()));
             }
-            drop(permit);
-        });
+        }
     }
 }
 

@@ -15,7 +15,9 @@
 //! the history after it, in batches across concurrent activations (`loader.rs`).
 
 mod backend;
+mod batches;
 mod commit;
+mod creator;
 mod error;
 mod fence;
 mod instances;
@@ -29,6 +31,8 @@ mod writer;
 
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
+
 pub use backend::Backend;
 pub use error::StoreError;
 pub use fence::Fence;
@@ -40,6 +44,7 @@ pub use records::{
 pub use revocations::Revocations;
 pub use writer::Append;
 
+use creator::CreatorHandle;
 use loader::LoaderHandle;
 use writer::WriterHandle;
 
@@ -114,9 +119,24 @@ pub struct Store {
     backend: Backend,
     writer: WriterHandle,
     loader: LoaderHandle,
+    creator: CreatorHandle,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+/// The schema: `migrations/` for both backends, then the backend's own directory for
+/// what cannot be written portably (triggers). Versions are unique across the three
+/// directories; each migrator skips the versions the others applied.
+static SHARED: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations")
+};
+static POSTGRES: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/postgres")
+};
+static SQLITE: Migrator = Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/sqlite")
+};
 
 impl Store {
     /// Connects to `url` (`postgres://…` or `sqlite://…`), applies pending migrations
@@ -126,6 +146,7 @@ impl Store {
         let store = Store {
             writer: WriterHandle::spawn(backend.clone(), options),
             loader: LoaderHandle::spawn(backend.clone()),
+            creator: CreatorHandle::spawn(backend.clone()),
             backend,
         };
         store.migrate().await?;
@@ -134,7 +155,16 @@ impl Store {
 
     /// Applies pending migrations (idempotent).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        with_pool!(&self.backend, |pool| MIGRATOR.run(pool).await)?;
+        match &self.backend {
+            Backend::Postgres(pool) => {
+                SHARED.run(pool).await?;
+                POSTGRES.run(pool).await?;
+            }
+            Backend::Sqlite(pool) => {
+                SHARED.run(pool).await?;
+                SQLITE.run(pool).await?;
+            }
+        }
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{DriftLevel, EngineState, EngineVersion, Mode, Observation, StressState};
+use crate::engine::{
+    DriftLevel, Engine, EngineState, EngineVersion, Mode, Observation, StressState,
+};
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::timestamp::Timestamp;
 
@@ -91,6 +93,29 @@ pub struct NewInstance {
     pub engine_version: EngineVersion,
     pub state: EngineState,
     pub created_at: Timestamp,
+}
+
+impl NewInstance {
+    /// The instance as stored once created: no cycles yet, its state's summary.
+    pub fn record(&self) -> InstanceRecord {
+        let engine = Engine::new(self.engine_version);
+        InstanceRecord {
+            id: self.id.clone(),
+            account_id: self.account_id.clone(),
+            meta: self.meta.clone(),
+            stopped: false,
+            persona: self.persona.clone(),
+            engine_version: self.engine_version,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+            cycle_count: 0,
+            summary: Summary {
+                energy_level: self.state.energy,
+                stress_state: engine.stress_state(&self.state),
+                stability_index: engine.stability_index(&self.state),
+            },
+        }
+    }
 }
 
 /// An instance as stored, with its latest state summary.

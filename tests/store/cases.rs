@@ -898,3 +898,176 @@ pub async fn writes_of_a_node_that_lost_its_shard_are_fenced(db: &crate::harness
         .await);
     assert_eq!(record.meta.name, "renamed by a");
 }
+
+/// The totals of every filter the store counts (account; user tag; stopped or running,
+/// alone and with a tag) stay equal to the rows a full scan finds, through creations,
+/// deletions, stops, re-tags, purges and restores all running at once.
+pub async fn list_totals_stay_exact_under_concurrent_writes(store: &Store) {
+    let week = Duration::from_secs(7 * 86_400);
+    let a = account(store).await;
+    let other = account(store).await;
+    let new = |account: &AccountId, i: usize| NewInstance {
+        id: InstanceId::generate(),
+        account_id: account.clone(),
+        meta: meta(&format!("n{i:03}"), Some(&format!("user-{}", i % 4))),
+        persona: None,
+        engine_version: EngineVersion::LATEST,
+        state: EngineState::default(),
+        created_at: at(i as i64),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    let first: Vec<NewInstance> = (0..120).map(|i| new(&a, i)).collect();
+    for n in first.iter().cloned().chain((0..10).map(|i| new(&other, i))) {
+        let store = store.clone();
+        tasks.spawn(async move { store.create_instance(&n, None).await.map(drop) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        ok(ok(done));
+    }
+    assert_eq!(totals(store, &a).await, scanned(store, &a).await);
+
+    // All at once: sixty more creations, and on the first ones 30 deletions, 20 stops,
+    // 10 re-tags (user-2 to user-9), 10 purges of live instances.
+    for n in (120..180).map(|i| new(&a, i)) {
+        let store = store.clone();
+        tasks.spawn(async move { store.create_instance(&n, None).await.map(drop) });
+    }
+    for (i, n) in first.iter().take(70).enumerate() {
+        let (store, a, id) = (store.clone(), a.clone(), n.id.clone());
+        let mut retagged = n.meta.clone();
+        retagged.user = Some("user-9".into());
+        tasks.spawn(async move {
+            match i {
+                0..30 => store.soft_delete(&a, &id, at(200), None).await,
+                30..50 => store
+                    .set_stopped(&a, &id, true, at(200), None)
+                    .await
+                    .map(drop),
+                50..60 => store
+                    .update_meta(&a, &id, &retagged, at(200), None)
+                    .await
+                    .map(drop),
+                _ => store.purge(&a, &id, None).await,
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        ok(ok(done));
+    }
+    assert_eq!(totals(store, &a).await, scanned(store, &a).await);
+
+    // Then restores of ten deleted, and purges of ten other deleted, at once with starts
+    // of ten stopped instances.
+    for (i, n) in first.iter().take(50).enumerate() {
+        let (store, a, id) = (store.clone(), a.clone(), n.id.clone());
+        tasks.spawn(async move {
+            match i {
+                0..10 => store.restore(&a, &id, at(300), week, None).await.map(drop),
+                10..20 => store.purge(&a, &id, None).await,
+                30..40 => store
+                    .set_stopped(&a, &id, false, at(300), None)
+                    .await
+                    .map(drop),
+                _ => Ok(()),
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        ok(ok(done));
+    }
+    let counted = totals(store, &a).await;
+    assert_eq!(counted, scanned(store, &a).await);
+    // 180 created, 10 purged live, 20 deleted for good: 150 live, 10 of them stopped.
+    assert_eq!((counted[0].1, counted[1].1), (150, 10));
+    assert_eq!(totals(store, &other).await[0].1, 10);
+}
+
+/// The filters a list's total is counted for.
+fn count_filters() -> Vec<InstanceFilter> {
+    let mut filters = Vec::new();
+    for user in [None, Some("user-0"), Some("user-2"), Some("user-9")] {
+        for stopped in [None, Some(true), Some(false)] {
+            filters.push(InstanceFilter {
+                user: user.map(str::to_owned),
+                stopped,
+            });
+        }
+    }
+    filters
+}
+
+/// Each filter with the total a one-row page reports for it.
+async fn totals(store: &Store, account: &AccountId) -> Vec<(InstanceFilter, u64)> {
+    let mut totals = Vec::new();
+    for filter in count_filters() {
+        let first = ok(store
+            .list_instances(account, &filter, SortKey::CreatedAt, true, page(1, 0))
+            .await);
+        totals.push((filter, first.total));
+    }
+    totals
+}
+
+/// Each filter with how many rows a page as large as the account lists.
+async fn scanned(store: &Store, account: &AccountId) -> Vec<(InstanceFilter, u64)> {
+    let mut counts = Vec::new();
+    for filter in count_filters() {
+        let all = ok(store
+            .list_instances(account, &filter, SortKey::Name, false, page(1000, 0))
+            .await);
+        counts.push((filter, all.items.len() as u64));
+    }
+    counts
+}
+
+/// Migration 0005 on a database written before it: the counts it takes in place equal
+/// the rows, and the triggers it installs keep them from then on.
+pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let undo = if db.is_postgres() {
+        "DROP TRIGGER instances_counted_insert ON instances;
+         DROP TRIGGER instances_counted_update ON instances;
+         DROP TRIGGER instances_counted_delete ON instances;
+         DROP FUNCTION instance_counts_inserted(), instance_counts_updated(),
+             instance_counts_deleted(), instance_counts_add(TEXT[], TEXT[], INTEGER[], BOOLEAN[]);
+         DROP TABLE account_counts, user_counts;
+         DELETE FROM _sqlx_migrations WHERE version = 5;"
+    } else {
+        "DROP TRIGGER instances_counted_insert;
+         DROP TRIGGER instances_counted_update;
+         DROP TRIGGER instances_counted_delete;
+         DROP TABLE account_counts;
+         DROP TABLE user_counts;
+         DELETE FROM _sqlx_migrations WHERE version = 5;"
+    };
+    db.execute(undo).await;
+    let a = account(store).await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let new = NewInstance {
+            id: InstanceId::generate(),
+            account_id: a.clone(),
+            meta: meta(&format!("old{i}"), Some(&format!("user-{}", i % 3))),
+            persona: None,
+            engine_version: EngineVersion::LATEST,
+            state: EngineState::default(),
+            created_at: at(i),
+        };
+        ok(store.create_instance(&new, None).await);
+        ids.push(new.id);
+    }
+    ok(store.soft_delete(&a, &ids[0], at(20), None).await);
+    ok(store.set_stopped(&a, &ids[1], true, at(20), None).await);
+    ok(store.set_stopped(&a, &ids[2], true, at(20), None).await);
+
+    ok(store.migrate().await);
+    let counted = totals(store, &a).await;
+    assert_eq!(counted, scanned(store, &a).await);
+    assert_eq!((counted[0].1, counted[1].1), (11, 2));
+
+    ok(store.soft_delete(&a, &ids[3], at(30), None).await);
+    ok(store.set_stopped(&a, &ids[1], false, at(30), None).await);
+    let counted = totals(store, &a).await;
+    assert_eq!(counted, scanned(store, &a).await);
+    assert_eq!((counted[0].1, counted[1].1), (10, 1));
+}

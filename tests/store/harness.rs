@@ -15,13 +15,29 @@ enum Cleanup {
 }
 
 impl TestDb {
-    /// Runs `sql` in this PostgreSQL test's schema, beside the store (e.g. moving a shard
-    /// lease as another node would).
+    /// Runs `sql` in this test's database beside the store (e.g. moving a shard lease as
+    /// another node would), on a connection of its own.
     pub async fn execute(&self, sql: &str) {
-        let Cleanup::Schema { admin_url, schema } = &self.cleanup else {
-            panic!("execute: PostgreSQL only");
-        };
-        admin(admin_url, &format!("SET search_path = {schema}; {sql}")).await;
+        match &self.cleanup {
+            Cleanup::Schema { admin_url, schema } => {
+                admin(admin_url, &format!("SET search_path = {schema}; {sql}")).await;
+            }
+            Cleanup::File(dir) => {
+                let url = format!("sqlite://{}/store.db", dir.display());
+                let pool = sqlx::SqlitePool::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+                sqlx::raw_sql(sql)
+                    .execute(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                pool.close().await;
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::Schema { .. })
     }
 }
 

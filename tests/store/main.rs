@@ -46,7 +46,35 @@ conformance!(
     expired_deletions_are_purged,
     keys_are_found_by_hash_until_revoked,
     migrations_are_idempotent,
+    list_totals_stay_exact_under_concurrent_writes,
 );
+
+/// Cases that reach around the store into its database.
+macro_rules! conformance_with_db {
+    ($($case:ident),* $(,)?) => {
+        mod with_db {
+            $(
+                mod $case {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn sqlite() {
+                        let db = crate::harness::TestDb::sqlite().await;
+                        crate::cases::$case(&db).await;
+                        db.drop().await;
+                    }
+
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn postgres() {
+                        let db = crate::harness::TestDb::postgres().await;
+                        crate::cases::$case(&db).await;
+                        db.drop().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+conformance_with_db!(the_count_migration_counts_an_existing_database);
 
 /// Cluster mode's fencing needs PostgreSQL (a cluster refuses SQLite at start).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

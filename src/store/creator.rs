@@ -1,0 +1,262 @@
+//! Group-committed creation: concurrent creates share one transaction and one commit,
+//! as cycles do in the writer. PostgreSQL takes a batch as two array-bound statements
+//! (the instances, then the first snapshots of those inserted); SQLite as one
+//! transaction of single-row statements (one fsync either way). Each create is answered
+//! after the commit that holds it. A batch that fails for a reason other than the
+//! database being unreachable is retried one create at a time, so one bad row fails
+//! only its own request. Under a fence (cluster mode) a row is inserted only while this
+//! node holds its shard's lease at the fence's epoch, read `FOR SHARE` in the same
+//! statement; a row refused so is answered [`StoreError::Fenced`].
+
+use std::collections::HashSet;
+
+use sqlx::{PgPool, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::engine::Engine;
+use crate::ids::SnapshotId;
+
+use super::commit::UPSERT_SNAPSHOT;
+use super::fence::Fence;
+use super::records::NewInstance;
+use super::rows::{corrupt, signed};
+use super::{Backend, StoreError, batches};
+
+/// Largest batch (PostgreSQL binds arrays; SQLite runs a statement pair per row).
+const MAX_BATCH: usize = 512;
+/// Batches committing at once; the rest of the pool serves reads and the writer.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// One create: the instance, the fence it is written under, and who waits.
+struct Create {
+    new: Box<NewInstance>,
+    fence: Option<Fence>,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct CreatorHandle {
+    tx: mpsc::UnboundedSender<Create>,
+}
+
+impl CreatorHandle {
+    pub(crate) fn spawn(backend: Backend) -> CreatorHandle {
+        let tx = batches::spawn(MAX_BATCH, BATCHES_IN_FLIGHT, move |batch| {
+            create_and_reply(backend.clone(), batch)
+        });
+        CreatorHandle { tx }
+    }
+
+    /// Stores `new` with its first snapshot; returns once committed.
+    pub(crate) async fn create(
+        &self,
+        new: NewInstance,
+        fence: Option<Fence>,
+    ) -> Result<(), StoreError> {
+        let (done, wait) = oneshot::channel();
+        let create = Create {
+            new: Box::new(new),
+            fence,
+            done,
+        };
+        self.tx.send(create).map_err(|_| StoreError::TasksStopped)?;
+        wait.await.map_err(|_| StoreError::TasksStopped)?
+    }
+}
+
+async fn create_and_reply(backend: Backend, batch: Vec<Create>) {
+    let rows: Result<Vec<Row<'_>>, StoreError> = batch.iter().map(Row::of).collect();
+    let result = match rows {
+        Ok(rows) => insert(&backend, &rows).await,
+        Err(e) => Err(e),
+    };
+    metrics::histogram!("identity_os_storage_create_batch").record(batch.len() as f64);
+    match result {
+        Ok(inserted) => {
+            for create in batch {
+                let outcome = if inserted.contains(create.new.id.as_str()) {
+                    Ok(())
+                } else {
+                    Err(StoreError::Fenced)
+                };
+                let _ = create.done.send(outcome);
+            }
+        }
+        Err(e) if batch.len() > 1 && !e.is_unavailable() => {
+            tracing::warn!(error = %e, creates = batch.len(), "group creation failed; retrying its creates one by one");
+            for create in batch {
+                let alone = match Row::of(&create) {
+                    Ok(row) => insert(&backend, std::slice::from_ref(&row)).await,
+                    Err(e) => Err(e),
+                };
+                let outcome = match alone {
+                    Ok(inserted) if inserted.is_empty() => Err(StoreError::Fenced),
+                    Ok(_) => Ok(()),
+                    Err(e) => {
+                        tracing::error!(instance = %create.new.id, error = %e, "instance creation failed");
+                        Err(e)
+                    }
+                };
+                let _ = create.done.send(outcome);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, creates = batch.len(), "group creation failed");
+            for create in batch {
+                let _ = create.done.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// A create as bound: the instance's columns and its first snapshot's.
+struct Row<'a> {
+    new: &'a NewInstance,
+    fence: Option<&'a Fence>,
+    metadata: String,
+    state: String,
+    snapshot_id: SnapshotId,
+    stress_state: &'static str,
+    stability_index: f64,
+}
+
+impl<'a> Row<'a> {
+    fn of(create: &'a Create) -> Result<Row<'a>, StoreError> {
+        let new = create.new.as_ref();
+        let engine = Engine::new(new.engine_version);
+        Ok(Row {
+            new,
+            fence: create.fence.as_ref(),
+            metadata: serde_json::to_string(&new.meta.metadata).map_err(corrupt)?,
+            state: serde_json::to_string(&new.state).map_err(corrupt)?,
+            snapshot_id: SnapshotId::generate(),
+            stress_state: engine.stress_state(&new.state).as_str(),
+            stability_index: engine.stability_index(&new.state),
+        })
+    }
+
+    fn at(&self) -> i64 {
+        self.new.created_at.as_micros()
+    }
+}
+
+/// Inserts the rows in one transaction; the ids inserted (all, without fences).
+async fn insert(backend: &Backend, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
+    match backend {
+        Backend::Postgres(pool) => postgres(pool, rows).await,
+        Backend::Sqlite(pool) => sqlite(pool, rows).await,
+    }
+}
+
+/// A batch's instances; a fenced row (`epoch` not null) only while its shard's lease
+/// is held at that epoch.
+const POSTGRES_INSTANCES: &str = "\
+INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
+                       stopped, persona, engine_version, created_at, updated_at, owner_epoch)
+SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
+       FALSE, n.persona, n.engine_version, n.created_at, n.created_at, COALESCE(n.epoch, 0)
+FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
+            $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BIGINT[], $11::BIGINT[],
+            $12::INTEGER[], $13::TEXT[])
+    AS n (id, account_id, name, description, user_tag, metadata, cycle_cap, persona,
+          engine_version, created_at, epoch, shard, node)
+WHERE n.epoch IS NULL OR EXISTS (
+    SELECT 1 FROM shard_lease l
+    WHERE l.shard_id = n.shard AND l.node_id = n.node AND l.epoch = n.epoch FOR SHARE)
+RETURNING id";
+
+/// The first snapshots of the instances inserted (`$10`: their ids).
+const POSTGRES_SNAPSHOTS: &str = "\
+INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
+                       stability_index, written_at)
+SELECT s.instance_id, s.id, 0, s.state, NULL, s.energy_level, s.stress_state,
+       s.stability_index, s.written_at
+FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::DOUBLE PRECISION[], $5::TEXT[],
+            $6::DOUBLE PRECISION[], $7::BIGINT[])
+    AS s (instance_id, id, state, energy_level, stress_state, stability_index, written_at)
+WHERE s.instance_id = ANY($8::TEXT[])";
+
+/// One column of the batch, as the array a statement binds.
+fn column<'a, T>(rows: &'a [Row<'a>], value: impl Fn(&'a Row<'a>) -> T) -> Vec<T> {
+    rows.iter().map(value).collect()
+}
+
+async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let inserted: Vec<String> = sqlx::query_scalar(POSTGRES_INSTANCES)
+        .bind(column(rows, |r| r.new.id.as_str()))
+        .bind(column(rows, |r| r.new.account_id.as_str()))
+        .bind(column(rows, |r| r.new.meta.name.as_str()))
+        .bind(column(rows, |r| r.new.meta.description.as_str()))
+        .bind(column(rows, |r| r.new.meta.user.as_deref()))
+        .bind(column(rows, |r| r.metadata.as_str()))
+        .bind(column(rows, |r| r.new.meta.cycle_cap.map(signed)))
+        .bind(column(rows, |r| r.new.persona.as_deref()))
+        .bind(column(rows, |r| i32::from(r.new.engine_version.number())))
+        .bind(column(rows, Row::at))
+        .bind(column(rows, |r| r.fence.map(Fence::epoch_value)))
+        .bind(column(rows, |r| r.fence.map(|f| i32::from(f.shard))))
+        .bind(column(rows, |r| r.fence.map(|f| &*f.node)))
+        .fetch_all(&mut *tx)
+        .await?;
+    if !inserted.is_empty() {
+        sqlx::query(POSTGRES_SNAPSHOTS)
+            .bind(column(rows, |r| r.new.id.as_str()))
+            .bind(column(rows, |r| r.snapshot_id.as_str()))
+            .bind(column(rows, |r| r.state.as_str()))
+            .bind(column(rows, |r| r.new.state.energy))
+            .bind(column(rows, |r| r.stress_state))
+            .bind(column(rows, |r| r.stability_index))
+            .bind(column(rows, Row::at))
+            .bind(&inserted)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(inserted.into_iter().collect())
+}
+
+/// A single node's insert of one instance (cluster mode, and so fences, need PostgreSQL).
+const SQLITE_INSTANCE: &str = "\
+INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
+                       stopped, persona, engine_version, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $10)";
+
+async fn sqlite(pool: &SqlitePool, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
+    if rows.iter().any(|r| r.fence.is_some()) {
+        return Err(StoreError::Corrupt(
+            "a fenced creation on SQLite (cluster mode needs PostgreSQL)".into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    for row in rows {
+        let new = row.new;
+        sqlx::query(SQLITE_INSTANCE)
+            .bind(new.id.as_str())
+            .bind(new.account_id.as_str())
+            .bind(new.meta.name.as_str())
+            .bind(new.meta.description.as_str())
+            .bind(new.meta.user.as_deref())
+            .bind(row.metadata.as_str())
+            .bind(new.meta.cycle_cap.map(signed))
+            .bind(new.persona.as_deref())
+            .bind(i32::from(new.engine_version.number()))
+            .bind(row.at())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(UPSERT_SNAPSHOT)
+            .bind(new.id.as_str())
+            .bind(row.snapshot_id.as_str())
+            .bind(0i64)
+            .bind(row.state.as_str())
+            .bind(None::<i64>)
+            .bind(new.state.energy)
+            .bind(row.stress_state)
+            .bind(row.stability_index)
+            .bind(row.at())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.iter().map(|r| r.new.id.to_string()).collect())
+}
