@@ -14,6 +14,7 @@ pub mod http;
 pub mod ids;
 pub mod instance;
 pub mod reload;
+pub mod retention;
 pub mod server;
 pub mod store;
 pub mod timestamp;

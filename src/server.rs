@@ -96,6 +96,9 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
     let metrics = install_metrics(figures.clone())?;
     let store = open_store(&config).await?;
     ensure_a_key(&store, &config).await?;
+    crate::retention::prepare(&store, config.history_retention(), Timestamp::now())
+        .await
+        .map_err(|e| StartError(format!("database: cannot create history partitions: {e}")))?;
     let local = listener
         .local_addr()
         .map_err(|e| StartError(format!("server.bind: {e}")))?;
@@ -340,7 +343,8 @@ fn open_file_limit() -> Option<usize> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// Background tasks: forget idle rate-limit keys, purge expired deletions.
+/// Background tasks: forget idle rate-limit keys, purge expired deletions, history
+/// retention.
 fn spawn_housekeeping(state: &AppState) {
     let limits = state.rate_limits.clone();
     let shutdown = state.shutdown.clone();
@@ -383,6 +387,12 @@ fn spawn_housekeeping(state: &AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged expired deleted instances"),
                 Err(e) => tracing::warn!(error = %e, "purge of expired instances failed"),
+            }
+            let keep = config.history_retention();
+            match crate::retention::run_round(&state.store, keep, Timestamp::now()).await {
+                Ok(round) if round == crate::retention::Round::default() => {}
+                Ok(round) => tracing::info!(?round, "history retention"),
+                Err(e) => tracing::warn!(error = %e, "history retention failed"),
             }
         }
     });

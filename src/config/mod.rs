@@ -115,6 +115,8 @@ pub struct AuthConfig {
 pub struct RetentionConfig {
     pub deleted_days: u64,
     pub purge_interval_ms: u64,
+    /// History and drift events older than this many days are dropped (0: kept forever).
+    pub history_days: u64,
 }
 
 /// The operators' listener (`docs/operations.md`); an empty `bind` is none.
@@ -466,6 +468,12 @@ impl Config {
 
     pub fn retention(&self) -> Duration {
         Duration::from_secs(self.retention.deleted_days.saturating_mul(86_400))
+    }
+
+    /// How long history is kept, if not forever.
+    pub fn history_retention(&self) -> Option<Duration> {
+        let days = self.retention.history_days;
+        (days > 0).then(|| Duration::from_secs(days.saturating_mul(86_400)))
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::store::Page;
+use crate::timestamp::Timestamp;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Data<T> {
@@ -13,6 +14,28 @@ pub struct Data<T> {
 pub struct Listed<T> {
     pub data: Vec<T>,
     pub pagination: Pagination,
+}
+
+/// A page of an instance's audit trail (history, drift events).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Trail<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+    /// Where the kept record begins: entries recorded before this time may have been
+    /// dropped by history retention (`retention.history_days`, off by default); null
+    /// while nothing ever was. `pagination.total` counts what is kept.
+    #[schema(required = true, format = DateTime)]
+    pub kept_since: Option<String>,
+}
+
+impl<T> Trail<T> {
+    pub fn new(data: Vec<T>, pagination: Pagination, kept_since: Option<Timestamp>) -> Trail<T> {
+        Trail {
+            data,
+            pagination,
+            kept_since: kept_since.map(Timestamp::to_rfc3339),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

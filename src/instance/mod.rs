@@ -122,6 +122,13 @@ impl Instance {
         Ok(instance)
     }
 
+    /// The snapshot of the state replaying `stored` reaches: what history retention
+    /// writes before it drops the rows that replay read.
+    pub fn replayed_snapshot(stored: StoredInstance) -> Result<SnapshotRecord, RestoreError> {
+        let mut instance = Instance::restore(stored, SnapshotEvery::new(u64::MAX))?;
+        Ok(instance.snapshot_record())
+    }
+
     /// Lifetime cycles.
     pub fn cycle_count(&self) -> u64 {
         self.seq

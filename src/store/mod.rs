@@ -24,7 +24,9 @@ mod instances;
 mod keys;
 mod loader;
 mod pages;
+mod partitions;
 mod records;
+mod retention;
 mod revocations;
 mod rows;
 mod writer;
@@ -36,11 +38,13 @@ use sqlx::migrate::Migrator;
 pub use backend::Backend;
 pub use error::StoreError;
 pub use fence::Fence;
+pub use partitions::HistoryPartition;
 pub use records::{
     CycleRecord, DriftEvent, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta,
     InstanceRecord, KeyRecord, NewInstance, Page, Paged, Position, SnapshotRecord, SortKey,
     StoredInstance, Summary,
 };
+pub use retention::Dropped;
 pub use revocations::Revocations;
 pub use writer::Append;
 
@@ -120,6 +124,8 @@ pub struct Store {
     writer: WriterHandle,
     loader: LoaderHandle,
     creator: CreatorHandle,
+    /// [`Store::kept_since`], in microseconds.
+    horizon: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// The schema: `migrations/` for both backends, then the backend's own directory for
@@ -147,9 +153,11 @@ impl Store {
             writer: WriterHandle::spawn(backend.clone(), options),
             loader: LoaderHandle::spawn(backend.clone()),
             creator: CreatorHandle::spawn(backend.clone()),
+            horizon: retention::unknown_horizon(),
             backend,
         };
         store.migrate().await?;
+        store.refresh_history_horizon().await?;
         Ok(store)
     }
 

@@ -40,12 +40,14 @@ impl Store {
                 .bind(signed(page.offset))
                 .fetch_all(pool)
                 .await?;
-            // `seq` runs 1, 2, 3… without gaps, so the newest one is the count: an index
-            // lookup instead of a scan of a long history.
-            let total = sqlx::query_scalar("SELECT MAX(seq) FROM history WHERE instance_id = $1")
-                .bind(id.as_str())
-                .fetch_one(pool)
-                .await?;
+            // `seq` runs 1, 2, 3… without gaps, from the first kept (retention drops the
+            // oldest), so two index lookups count it instead of a scan of a long history.
+            let total = sqlx::query_scalar(
+                "SELECT MAX(seq) - MIN(seq) + 1 FROM history WHERE instance_id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_one(pool)
+            .await?;
             Ok::<_, StoreError>((rows, total))
         })?;
         Paged::cut(rows, page.limit, unsigned(total.unwrap_or(0))?).try_map(HistoryEntry::try_from)

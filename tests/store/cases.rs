@@ -1071,3 +1071,102 @@ pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness
     assert_eq!(counted, scanned(store, &a).await);
     assert_eq!((counted[0].1, counted[1].1), (10, 1));
 }
+
+/// History retention: everything recorded before the cutoff goes (whole partitions on
+/// PostgreSQL), except what replay needs, which a snapshot pinned first makes nothing;
+/// every instance then loads to the state it had; what is newer stays, and pages count
+/// and report what is kept.
+pub async fn history_retention_keeps_what_replay_needs(store: &Store) {
+    use identity_os::retention::{prepare, run_round};
+
+    let day = Duration::from_secs(86_400);
+    // The first partition's end on PostgreSQL (the next midnight at migration); on
+    // SQLite any time after the rows below.
+    let boundary = match ok(store.history_partitions().await).first() {
+        Some(p) => p.until,
+        None => at(10 * 86_400),
+    };
+    let secs = (boundary.as_micros() - T0) / 1_000_000;
+    ok(prepare(store, Some(day), boundary).await);
+    let a = account(store).await;
+    // x: a snapshot at seq 3, then two cycles only replay has; y: a snapshot at seq 3,
+    // and two cycles after the cutoff.
+    let mut x = Driven::create(store, &a, "x", 0).await;
+    let mut y = Driven::create(store, &a, "y", 0).await;
+    for inst in [&mut x, &mut y] {
+        let cycles = inst.step(
+            &[
+                (Mode::Order, 0.9),
+                (Mode::StressResponse, 0.8),
+                (Mode::Order, 0.2),
+            ],
+            secs - 60,
+        );
+        let snapshot = inst.snapshot(secs - 60);
+        ok(store.append(inst.append(cycles, Some(snapshot))).await);
+    }
+    ok(store
+        .append(x.turn(
+            &[(Mode::Exploration, 0.7), (Mode::StressResponse, 0.9)],
+            secs - 30,
+        ))
+        .await);
+    ok(store
+        .append(y.turn(
+            &[(Mode::Exploration, 0.7), (Mode::StressResponse, 0.9)],
+            secs + 3600,
+        ))
+        .await);
+    let states = |store: &Store, id: &InstanceId| {
+        let (store, id) = (store.clone(), id.clone());
+        async move {
+            let stored = ok(store.load(&id).await);
+            let snapshot = ok(identity_os::instance::Instance::replayed_snapshot(stored));
+            (snapshot.seq, snapshot.state)
+        }
+    };
+    assert_eq!(states(store, &x.id).await, (5, x.state));
+    assert_eq!(store.kept_since(), None);
+
+    let round = ok(run_round(store, Some(day), boundary.saturating_add(day)).await);
+    assert_eq!(round.snapshots_pinned, 1, "{round:?}");
+    assert_eq!(round.dropped.kept_for_replay, 0, "{round:?}");
+    if ok(store.history_partitions().await).is_empty() {
+        assert_eq!(round.dropped.rows, 8, "{round:?}");
+    } else {
+        assert_eq!(round.dropped.partitions, 1, "{round:?}");
+        assert!(ok(store.history_partitions().await)[0].from >= boundary);
+    }
+    assert_eq!(store.kept_since(), Some(boundary));
+
+    // Both load to the state they had, x from its pinned snapshot alone.
+    assert_eq!(states(store, &x.id).await, (5, x.state));
+    assert_eq!(states(store, &y.id).await, (5, y.state));
+    assert_eq!(ok(store.load(&x.id).await).tail.len(), 0);
+    let kept = ok(store.history_page(&y.id, page(10, 0)).await);
+    let seqs: Vec<u64> = kept.items.iter().map(|e| e.seq).collect();
+    assert_eq!((seqs, kept.total), (vec![5, 4], 2));
+    let gone = ok(store.history_page(&x.id, page(10, 0)).await);
+    assert_eq!((gone.items.len(), gone.total), (0, 0));
+    assert!(
+        ok(store.drift_page(&x.id, page(10, 0), None).await)
+            .items
+            .is_empty()
+    );
+    // x goes on from seq 6.
+    ok(store
+        .append(x.turn(&[(Mode::Order, 0.5)], secs + 7200))
+        .await);
+    assert_eq!(states(store, &x.id).await, (6, x.state));
+
+    // A second round finds nothing more to do.
+    let again = ok(run_round(store, Some(day), boundary.saturating_add(day)).await);
+    assert_eq!(
+        (
+            again.snapshots_pinned,
+            again.dropped.partitions,
+            again.dropped.rows
+        ),
+        (0, 0, 0)
+    );
+}

@@ -47,6 +47,7 @@ conformance!(
     keys_are_found_by_hash_until_revoked,
     migrations_are_idempotent,
     list_totals_stay_exact_under_concurrent_writes,
+    history_retention_keeps_what_replay_needs,
 );
 
 /// Cases that reach around the store into its database.

@@ -61,6 +61,12 @@ export interface Page<T> {
   data: T[];
   pagination: Pagination;
 }
+/** A page of an instance's audit trail (history, drift events), and where the kept record
+ * begins: entries before `keptSince` may have been dropped by the server's history
+ * retention; null while nothing ever was. */
+export interface Trail<T> extends Page<T> {
+  keptSince: string | null;
+}
 /** The error envelope (`{error, message, details, retry_after}`), camelCased. */
 export type ErrorEnvelope = Camel<Schemas["Envelope"]>;
 /** The envelope's `error` codes, as the document lists them. */

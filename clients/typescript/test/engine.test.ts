@@ -127,6 +127,8 @@ describe("engine", () => {
     const h = await c.engine.history(id);
     assert.deepEqual(h.data.map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1]);
     assert.deepEqual(h.pagination, { limit: 100, offset: 0, total: 7, hasMore: false, nextCursor: null });
+    // The server keeps history forever by default: nothing was ever dropped.
+    assert.equal(h.keptSince, null);
     const p = await c.engine.history(id, { limit: 2, offset: 1 });
     assert.deepEqual(p.data.map((e) => e.seq), [6, 5]);
     assert.equal(p.pagination.hasMore, true);
@@ -139,6 +141,7 @@ describe("engine", () => {
     const none = await c.engine.drift(d);
     assert.deepEqual(none.data, []);
     assert.equal(none.pagination.total, 0);
+    assert.equal(none.keptSince, null);
     await c.engine.processBatch(d, {
       observations: Array.from({ length: 30 }, () => ({ modeTarget: Mode.STRESS_RESPONSE, signalStrength: 1 })),
     });

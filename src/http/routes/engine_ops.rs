@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::engine::{Contract, DriftLevel, ResetTarget};
 use crate::http::AppState;
 use crate::http::auth::Account;
-use crate::http::body::{Data, Listed, Pagination};
+use crate::http::body::{Data, Pagination, Trail};
 use crate::http::cursor::{self, Scope};
 use crate::http::dto::audit::{DriftEventBody, HistoryEntryBody, PageQuery};
 use crate::http::dto::cycle::{
@@ -252,7 +252,7 @@ pub(crate) async fn reset_instance(
     summary = "Processed observations, newest first",
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
     responses(
-        (status = 200, description = "A page of history", body = Listed<HistoryEntryBody>),
+        (status = 200, description = "A page of history", body = Trail<HistoryEntryBody>),
         Failures,
     )
 )]
@@ -261,17 +261,15 @@ pub async fn history(
     Extension(account): Extension<Account>,
     PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Listed<HistoryEntryBody>>, ApiError> {
+) -> Result<Json<Trail<HistoryEntryBody>>, ApiError> {
     let id = instance_id(&id)?;
     let (listed, pagination) = history_of(&state, &account, &id, &query).await?;
-    Ok(Json(Listed {
-        data: listed
-            .items
-            .into_iter()
-            .map(HistoryEntryBody::try_from)
-            .collect::<Result<_, _>>()?,
-        pagination,
-    }))
+    let data = listed
+        .items
+        .into_iter()
+        .map(HistoryEntryBody::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Trail::new(data, pagination, state.store.kept_since())))
 }
 
 #[utoipa::path(
@@ -281,7 +279,7 @@ pub async fn history(
     summary = "Drift events (D1–D3), newest first",
     params(("id" = String, Path, description = "Instance id (`inst_…`)"), PageQuery),
     responses(
-        (status = 200, description = "A page of drift events", body = Listed<DriftEventBody>),
+        (status = 200, description = "A page of drift events", body = Trail<DriftEventBody>),
         Failures,
     )
 )]
@@ -290,13 +288,11 @@ pub async fn drift(
     Extension(account): Extension<Account>,
     PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Listed<DriftEventBody>>, ApiError> {
+) -> Result<Json<Trail<DriftEventBody>>, ApiError> {
     let id = instance_id(&id)?;
     let (listed, pagination) = drift_of(&state, &account, &id, &query, None).await?;
-    Ok(Json(Listed {
-        data: listed.items.into_iter().map(DriftEventBody::from).collect(),
-        pagination,
-    }))
+    let data = listed.items.into_iter().map(DriftEventBody::from).collect();
+    Ok(Json(Trail::new(data, pagination, state.store.kept_since())))
 }
 
 /// The page `query` asks for of the history of one of the account's instances.

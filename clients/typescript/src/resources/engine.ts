@@ -11,7 +11,7 @@ import type {
   HistoryParams,
   InstanceSnapshot,
   Observation,
-  Page,
+  Trail,
   ProcessResult,
   RequestOptions,
   ResetParams,
@@ -60,12 +60,12 @@ export class Engine {
   }
 
   /** `GET /v1/instances/{id}/history`: processed observations, newest first. */
-  async history(id: string, params: HistoryParams = {}, options?: RequestOptions): Promise<Page<HistoryEntry>> {
+  async history(id: string, params: HistoryParams = {}, options?: RequestOptions): Promise<Trail<HistoryEntry>> {
     return this.#http.call("get", "/v1/instances/{id}/history", { path: { id }, query: params, options });
   }
 
   /** `GET /v1/instances/{id}/drift`: drift events (D1–D3), newest first. */
-  async drift(id: string, params: DriftParams = {}, options?: RequestOptions): Promise<Page<DriftEvent>> {
+  async drift(id: string, params: DriftParams = {}, options?: RequestOptions): Promise<Trail<DriftEvent>> {
     return this.#http.call("get", "/v1/instances/{id}/drift", { path: { id }, query: params, options });
   }
 }
