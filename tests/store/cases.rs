@@ -1170,3 +1170,108 @@ pub async fn history_retention_keeps_what_replay_needs(store: &Store) {
         (0, 0, 0)
     );
 }
+
+/// What a database of the release before migration 0007 holds: an instance with two
+/// cycles and a drift event recorded on 2026-11-23, its snapshot at the second.
+pub struct OldDatabase {
+    account: AccountId,
+    instance: InstanceId,
+}
+
+impl OldDatabase {
+    pub fn new() -> OldDatabase {
+        OldDatabase {
+            account: AccountId::generate(),
+            instance: InstanceId::generate(),
+        }
+    }
+
+    /// The rows, as SQL.
+    pub fn seed(&self) -> String {
+        let (a, i) = (self.account.as_str(), self.instance.as_str());
+        let state = ok(serde_json::to_string(&EngineState::default()));
+        let version = EngineVersion::LATEST.number();
+        let row = |seq: i64| {
+            format!(
+                "('{i}', {seq}, {seq}, 'ORDER', 0.5, 0.9, 1.0, '{{\"turn\":{seq}}}', NULL, \
+                 {at}, 0.8, 'LOW', 0.9)",
+                at = T0 + seq * 1_000_000
+            )
+        };
+        format!(
+            "INSERT INTO accounts (id, plan, created_at) VALUES ('{a}', 'pro', {T0});
+             INSERT INTO instances (id, account_id, name, description, user_tag, metadata,
+                 cycle_cap, stopped, persona, engine_version, created_at, updated_at)
+             VALUES ('{i}', '{a}', 'old', 'before partitioning', NULL, '{{}}', NULL, FALSE,
+                 NULL, {version}, {T0}, {T0});
+             INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level,
+                 stress_state, stability_index, written_at)
+             VALUES ('{i}', 'snap_0000000000000001', 2, '{state}', {last}, 0.8, 'LOW', 0.9,
+                 {last});
+             INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt,
+                 context, observed_at, recorded_at, energy_level, stress_state,
+                 stability_index)
+             VALUES {one}, {two};
+             INSERT INTO drift_events (instance_id, seq, cycle, level, magnitude, deviation,
+                 affected_modes, rolled_back, recorded_at)
+             VALUES ('{i}', 2, 2, 'D1', 0.2, '{{}}', '[]', FALSE, {last});",
+            last = T0 + 2_000_000,
+            one = row(1),
+            two = row(2),
+        )
+    }
+
+    /// After the upgrade: the old rows read back from the first partition, which ends
+    /// at a midnight after them; new cycles land in partitions made ahead; retention
+    /// drops the old partition once past it.
+    pub async fn check(&self, store: &Store) {
+        let partitions = ok(store.history_partitions().await);
+        assert_eq!(partitions.len(), 1, "{partitions:?}");
+        assert_eq!(partitions[0].suffix, "p0");
+        let boundary = partitions[0].until;
+        assert_eq!(boundary.as_micros() % (86_400 * 1_000_000), 0);
+        assert!(boundary > Timestamp::now());
+
+        let history = ok(store.history_page(&self.instance, page(10, 0)).await);
+        let seqs: Vec<u64> = history.items.iter().map(|e| e.seq).collect();
+        assert_eq!((seqs, history.total), (vec![2, 1], 2));
+        assert_eq!(history.items[1].context, r#"{"turn":1}"#);
+        let drift = ok(store.drift_page(&self.instance, page(10, 0), None).await);
+        assert_eq!((drift.items.len(), drift.total), (1, 1));
+        let record = ok(store.get_instance(&self.account, &self.instance).await);
+        assert_eq!(record.cycle_count, 2);
+
+        // The next partitions, and a cycle in one of them.
+        let day = Duration::from_secs(86_400);
+        assert_eq!(
+            ok(identity_os::retention::prepare(store, Some(day), boundary).await),
+            3
+        );
+        let mut inst = Driven {
+            id: self.instance.clone(),
+            account: self.account.clone(),
+            state: EngineState::default(),
+            seq: 2,
+            epoch: None,
+        };
+        let later = (boundary.as_micros() - T0) / 1_000_000 + 60;
+        ok(store.append(inst.turn(&[(Mode::Order, 0.4)], later)).await);
+
+        // Retention past the boundary drops the old partition, whole.
+        let round =
+            ok(
+                identity_os::retention::run_round(store, Some(day), boundary.saturating_add(day))
+                    .await,
+            );
+        assert_eq!((round.dropped.partitions, round.snapshots_pinned), (1, 0));
+        let history = ok(store.history_page(&self.instance, page(10, 0)).await);
+        let seqs: Vec<u64> = history.items.iter().map(|e| e.seq).collect();
+        assert_eq!((seqs, history.total), (vec![3], 1));
+        assert!(
+            ok(store.drift_page(&self.instance, page(10, 0), None).await)
+                .items
+                .is_empty()
+        );
+        assert_eq!(store.kept_since(), Some(boundary));
+    }
+}

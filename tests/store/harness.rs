@@ -75,17 +75,53 @@ impl TestDb {
     }
 
     pub async fn postgres_with(options: &StoreOptions) -> TestDb {
-        let admin_url = std::env::var("IDOS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-            panic!(
-                "IDOS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
-                 need a server (run .ci/run, which provides one)"
-            )
-        });
+        let admin_url = postgres_admin_url();
         let schema = format!("idos_test_{}", unique_suffix());
         admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
-        let separator = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+        let url = schema_url(&admin_url, &schema);
         let store = Store::open(&url, options)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        TestDb {
+            store,
+            cleanup: Cleanup::Schema { admin_url, schema },
+        }
+    }
+
+    /// A PostgreSQL schema migrated only through `version`, `seed` run in it (the
+    /// database an older release left), then the store opened, which upgrades it.
+    pub async fn postgres_upgraded_from(version: i64, seed: &str) -> TestDb {
+        let admin_url = postgres_admin_url();
+        let schema = format!("idos_test_{}", unique_suffix());
+        admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+        let url = schema_url(&admin_url, &schema);
+        let pool = sqlx::PgPool::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for dir in [root.clone(), root.join("postgres")] {
+            let mut older = sqlx::migrate::Migrator::new(dir.as_path())
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            older.migrations = older
+                .migrations
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            older.set_ignore_missing(true);
+            older
+                .run(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("migrate {}: {e}", dir.display()));
+        }
+        sqlx::raw_sql(seed)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{seed}: {e}"));
+        pool.close().await;
+        let store = Store::open(&url, &options())
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
         TestDb {
@@ -105,6 +141,21 @@ impl TestDb {
             }
         }
     }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("IDOS_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "IDOS_TEST_POSTGRES_URL is not set: the PostgreSQL conformance tests \
+             need a server (run .ci/run, which provides one)"
+        )
+    })
+}
+
+/// The URL of `schema` in the database of `admin_url` (its search path).
+fn schema_url(admin_url: &str, schema: &str) -> String {
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    format!("{admin_url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 /// Runs one statement on a plain connection, outside the store under test.

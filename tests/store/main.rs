@@ -85,6 +85,15 @@ async fn postgres_fences_writes_of_a_node_that_lost_its_shard() {
     db.drop().await;
 }
 
+/// Migration 0007 partitions the history of a database written before it, in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_history_partitioning_upgrades_an_existing_database() {
+    let old = cases::OldDatabase::new();
+    let db = harness::TestDb::postgres_upgraded_from(6, &old.seed()).await;
+    old.check(&db.store).await;
+    db.drop().await;
+}
+
 /// Write-behind mode (benchmarks only): answers before the commit, loses nothing that a
 /// later snapshot-carrying append or `close` waited for.
 mod write_behind {
