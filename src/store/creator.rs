@@ -25,7 +25,7 @@ use super::{Backend, StoreError, batches};
 /// Largest batch (PostgreSQL binds arrays; SQLite runs a statement pair per row).
 const MAX_BATCH: usize = 512;
 /// Batches committing at once; the rest of the pool serves reads and the writer.
-const BATCHES_IN_FLIGHT: usize = 2;
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// One create: the instance, the fence it is written under, and who waits.
 struct Create {
