@@ -466,25 +466,50 @@ async fn sqlite(pool: &SqlitePool, rows: &Rows<'_>) -> Result<(), StoreError> {
         .await?;
     }
     for (id, s, state, snapshot_id) in &rows.snapshots {
-        sqlx::query(UPSERT_SNAPSHOT)
-            .bind(id.as_str())
-            .bind(snapshot_id.as_str())
-            .bind(signed(s.seq))
-            .bind(state.as_str())
-            .bind(s.last_cycle_at.map(Timestamp::as_micros))
-            .bind(s.summary.energy_level)
-            .bind(s.summary.stress_state.as_str())
-            .bind(s.summary.stability_index)
-            .bind(rows.written_at)
-            .execute(&mut *tx)
-            .await?;
+        let upsert = sqlx::query(UPSERT_SNAPSHOT);
+        bind_snapshot!(
+            upsert,
+            id.as_str(),
+            snapshot_id.as_str(),
+            s,
+            state.as_str(),
+            rows.written_at
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Writes the newest snapshot of an instance (there is one row per instance).
-pub(super) const UPSERT_SNAPSHOT: &str = "\
+/// Binds one snapshot to a statement over the snapshots row, `$1`…`$9` in
+/// [`UPSERT_SNAPSHOT`]'s order (instance, snapshot id, seq, state, last cycle, energy,
+/// stress, stability, written at), for either pool.
+macro_rules! bind_snapshot {
+    ($query:expr, $id:expr, $snapshot_id:expr, $snapshot:expr, $state:expr, $written_at:expr) => {
+        $query
+            .bind($id)
+            .bind($snapshot_id)
+            .bind($crate::store::rows::signed($snapshot.seq))
+            .bind($state)
+            .bind(
+                $snapshot
+                    .last_cycle_at
+                    .map($crate::timestamp::Timestamp::as_micros),
+            )
+            .bind($snapshot.summary.energy_level)
+            .bind($snapshot.summary.stress_state.as_str())
+            .bind($snapshot.summary.stability_index)
+            .bind($written_at)
+    };
+}
+pub(super) use bind_snapshot;
+
+/// The upsert of an instance's snapshot row (there is one per instance), as a literal
+/// that retention's guarded variant extends.
+macro_rules! upsert_snapshot_sql {
+    () => {
+        "\
 INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
                        stability_index, written_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -492,4 +517,10 @@ ON CONFLICT (instance_id) DO UPDATE SET
     id = excluded.id, seq = excluded.seq, state = excluded.state,
     last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
     stress_state = excluded.stress_state, stability_index = excluded.stability_index,
-    written_at = excluded.written_at";
+    written_at = excluded.written_at"
+    };
+}
+pub(super) use upsert_snapshot_sql;
+
+/// Writes the newest snapshot of an instance.
+pub(super) const UPSERT_SNAPSHOT: &str = upsert_snapshot_sql!();

@@ -528,7 +528,7 @@ impl Store {
 }
 
 /// How many live and how many stopped instances a list's filter covers, from the
-/// counts the triggers of `instances` keep (migrations/*/0005): a handful of rows
+/// counts the triggers of `instances` keep (migrations 0005, 0006): a handful of rows
 /// whatever the account's size. Binds the account, then the user tag if filtered.
 fn counts_sql(filter: &InstanceFilter) -> &'static str {
     match filter.user {

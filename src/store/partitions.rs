@@ -1,4 +1,4 @@
-//! PostgreSQL's partitions of `history` and `drift_events` (migration 0007): ranges of
+//! PostgreSQL's partitions of `history` and `drift_events` (migration 0008): ranges of
 //! `recorded_at`, listed in `history_partitions`, created ahead of time so that an append
 //! always finds its partition. There is no default partition: it would make every new
 //! partition scan it, and refuse `DETACH … CONCURRENTLY` later. SQLite has none of this.
@@ -10,7 +10,7 @@ use crate::timestamp::Timestamp;
 use super::{Backend, Store, StoreError};
 
 /// Serialises the creation of partitions across the nodes of a cluster.
-const PARTITION_LOCK: i64 = 0x1d05_0007;
+const PARTITION_LOCK: i64 = 0x1d05_0008;
 
 /// One partition of both tables: `history_{suffix}` and `drift_events_{suffix}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

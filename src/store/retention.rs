@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use crate::ids::InstanceId;
 use crate::timestamp::Timestamp;
 
+use super::commit::{bind_snapshot, upsert_snapshot_sql};
 use super::partitions::HistoryPartition;
 use super::records::SnapshotRecord;
-use super::rows::{corrupt, signed};
+use super::rows::corrupt;
 use super::{Backend, Store, StoreError, with_pool};
 
 /// Moves the horizon (`$1`) forward, never back.
@@ -52,16 +53,10 @@ WHERE h.recorded_at < $1 AND h.seq > s.seq";
 
 /// The snapshot upsert of retention: only over an older one, never over a snapshot of the
 /// same seq (a reset writes its new state at the seq it happened at).
-const PIN_SNAPSHOT: &str = "\
-INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
-                       stability_index, written_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (instance_id) DO UPDATE SET
-    id = excluded.id, seq = excluded.seq, state = excluded.state,
-    last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
-    stress_state = excluded.stress_state, stability_index = excluded.stability_index,
-    written_at = excluded.written_at
-WHERE snapshots.seq < excluded.seq";
+const PIN_SNAPSHOT: &str = concat!(
+    upsert_snapshot_sql!(),
+    "\nWHERE snapshots.seq < excluded.seq"
+);
 
 impl Store {
     /// The time before which history and drift events may have been dropped; none if
@@ -110,19 +105,18 @@ impl Store {
         let state = serde_json::to_string(&snapshot.state).map_err(corrupt)?;
         let snapshot_id = crate::ids::SnapshotId::generate();
         let written = with_pool!(self.backend(), |pool| {
-            sqlx::query(PIN_SNAPSHOT)
-                .bind(id.as_str())
-                .bind(snapshot_id.as_str())
-                .bind(signed(snapshot.seq))
-                .bind(state.as_str())
-                .bind(snapshot.last_cycle_at.map(Timestamp::as_micros))
-                .bind(snapshot.summary.energy_level)
-                .bind(snapshot.summary.stress_state.as_str())
-                .bind(snapshot.summary.stability_index)
-                .bind(at.as_micros())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            let pin = sqlx::query(PIN_SNAPSHOT);
+            bind_snapshot!(
+                pin,
+                id.as_str(),
+                snapshot_id.as_str(),
+                snapshot,
+                state.as_str(),
+                at.as_micros()
+            )
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(written > 0)
     }

@@ -1020,7 +1020,7 @@ async fn scanned(store: &Store, account: &AccountId) -> Vec<(InstanceFilter, u64
     counts
 }
 
-/// Migration 0005 on a database written before it: the counts it takes in place equal
+/// Migrations 0005 and 0006 on a database written before them: the counts it takes in place equal
 /// the rows, and the triggers it installs keep them from then on.
 pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness::TestDb) {
     let store = &db.store;
@@ -1031,14 +1031,14 @@ pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness
          DROP FUNCTION instance_counts_inserted(), instance_counts_updated(),
              instance_counts_deleted(), instance_counts_add(TEXT[], TEXT[], INTEGER[], BOOLEAN[]);
          DROP TABLE account_counts, user_counts;
-         DELETE FROM _sqlx_migrations WHERE version = 5;"
+         DELETE FROM _sqlx_migrations WHERE version IN (5, 6);"
     } else {
         "DROP TRIGGER instances_counted_insert;
          DROP TRIGGER instances_counted_update;
          DROP TRIGGER instances_counted_delete;
          DROP TABLE account_counts;
          DROP TABLE user_counts;
-         DELETE FROM _sqlx_migrations WHERE version = 5;"
+         DELETE FROM _sqlx_migrations WHERE version IN (5, 6);"
     };
     db.execute(undo).await;
     let a = account(store).await;
@@ -1171,7 +1171,7 @@ pub async fn history_retention_keeps_what_replay_needs(store: &Store) {
     );
 }
 
-/// What a database of the release before migration 0007 holds: an instance with two
+/// What a database of the release before migration 0008 holds: an instance with two
 /// cycles and a drift event recorded on 2026-11-23, its snapshot at the second.
 pub struct OldDatabase {
     account: AccountId,

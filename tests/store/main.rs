@@ -85,11 +85,11 @@ async fn postgres_fences_writes_of_a_node_that_lost_its_shard() {
     db.drop().await;
 }
 
-/// Migration 0007 partitions the history of a database written before it, in place.
+/// Migration 0008 partitions the history of a database written before it, in place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_history_partitioning_upgrades_an_existing_database() {
     let old = cases::OldDatabase::new();
-    let db = harness::TestDb::postgres_upgraded_from(6, &old.seed()).await;
+    let db = harness::TestDb::postgres_upgraded_from(7, &old.seed()).await;
     old.check(&db.store).await;
     db.drop().await;
 }

@@ -1,27 +1,5 @@
--- Exact list totals in constant time (issue 16, docs/storage.md): how many live and how
--- many stopped instances each account has, and each (account, user tag). A list's
--- `pagination.total` is the sum of a few of these rows instead of a COUNT over the
--- account's instances. Kept by triggers, in the transaction of every statement that
--- writes `instances`, so no write path can leave them behind.
---
--- SQLite flavour: row triggers, and one slot per account (SQLite has one writer at a
--- time, so there is no row lock to spread); migrations/postgres/ has the same tables.
-
-CREATE TABLE account_counts (
-    account_id TEXT NOT NULL,
-    slot SMALLINT NOT NULL,
-    live BIGINT NOT NULL,
-    stopped BIGINT NOT NULL,
-    PRIMARY KEY (account_id, slot)
-);
-
-CREATE TABLE user_counts (
-    account_id TEXT NOT NULL,
-    user_tag TEXT NOT NULL,
-    live BIGINT NOT NULL,
-    stopped BIGINT NOT NULL,
-    PRIMARY KEY (account_id, user_tag)
-);
+-- The counts of migration 0005, kept by row triggers, in slot 0 (SQLite has one writer
+-- at a time: no row lock to spread). (PostgreSQL's flavour: migrations/postgres/0006.)
 
 -- A live row counts once for its account and once for its tag; `stopped` is 0 or 1.
 CREATE TRIGGER instances_counted_insert AFTER INSERT ON instances
