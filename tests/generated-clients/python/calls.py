@@ -60,8 +60,6 @@ from identity_os_client.models import (
     ErrorCode,
     InitialConfig,
     InitialConfigModeStrengths,
-    ListedDriftEventBody,
-    ListedHistoryEntryBody,
     ListedInstanceBody,
     ListedPersonaBody,
     ListInstancesOrder,
@@ -73,6 +71,8 @@ from identity_os_client.models import (
     PatchInstance,
     PatchInstanceMetadata,
     TestVersion,
+    TrailDriftEventBody,
+    TrailHistoryEntryBody,
     ResetIn,
     ResetTarget,
     ResponseIn,
@@ -319,9 +319,11 @@ def main() -> None:
     hist = ok(
         "GET /v1/instances/{id}/history",
         history.sync_detailed(iid, client=client, limit=10, offset=0),
-        ListedHistoryEntryBody,
+        TrailHistoryEntryBody,
     )
     assert hist.pagination.total == 6
+    # History retention is off by default: nothing was ever dropped.
+    assert hist.kept_since is None, hist.kept_since
     assert [h.seq for h in hist.data] == [6, 5, 4, 3, 2, 1]
     first = hist.data[-1]
     assert first.context.to_dict() == context.to_dict(), first.context.to_dict()
@@ -347,9 +349,10 @@ def main() -> None:
     dr = ok(
         "GET /v1/instances/{id}/drift",
         drift.sync_detailed(iid, client=client, limit=50, offset=0),
-        ListedDriftEventBody,
+        TrailDriftEventBody,
     )
     assert dr.pagination.total == len(dr.data)
+    assert dr.kept_since is None, dr.kept_since
     assert dr.data, "ten stress observations recorded no drift event"
     for d in dr.data:
         assert d.drift_level.value != "D0"
