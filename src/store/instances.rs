@@ -105,9 +105,12 @@ impl Store {
             n += 1;
             conditions.push_str(&format!(" AND i.user_tag = ${n}"));
         }
-        if filter.stopped.is_some() {
-            n += 1;
-            conditions.push_str(&format!(" AND i.stopped = ${n}"));
+        // Spelled out, not bound: only then do the planners of both databases know the
+        // partial index of stopped instances applies (migration 0009).
+        match filter.stopped {
+            Some(true) => conditions.push_str(" AND i.stopped"),
+            Some(false) => conditions.push_str(" AND NOT i.stopped"),
+            None => {}
         }
         let column = match sort {
             SortKey::CreatedAt => "i.created_at",
@@ -154,9 +157,6 @@ impl Store {
             if let Some(user) = &filter.user {
                 q = q.bind(user.as_str());
                 c = c.bind(user.as_str());
-            }
-            if let Some(stopped) = filter.stopped {
-                q = q.bind(stopped);
             }
             q = match after {
                 None => q,
