@@ -164,10 +164,13 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    sqlx::query(ADVANCE_HORIZON)
-                        .bind(cutoff.as_micros())
-                        .execute(&mut *tx)
-                        .await?;
+                    // Only once something was dropped: `kept_since` stays null until then.
+                    if rows + events > 0 {
+                        sqlx::query(ADVANCE_HORIZON)
+                            .bind(cutoff.as_micros())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     tx.commit().await?;
                     dropped.rows += rows;
                     if rows < SQLITE_CHUNK as u64 && events < SQLITE_CHUNK as u64 {

@@ -77,6 +77,12 @@ mod cluster {
     }
 }
 
+/// History retention end to end: SQLite only (see the case).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_history_older_than_the_window_is_dropped_and_pages_say_where_it_begins() {
+    cases::history_older_than_the_window_is_dropped_and_pages_say_where_it_begins().await;
+}
+
 /// Connection handling is the same whatever the backend: SQLite only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_clients_cannot_hold_the_server() {

@@ -272,9 +272,21 @@ impl TestServer {
         self.admin = admin;
     }
 
-    /// Runs `sql` (statements separated by `;`) on the server's PostgreSQL schema.
+    /// Runs `sql` (statements separated by `;`) in the server's database (its PostgreSQL
+    /// schema, or its SQLite file beside it).
     pub async fn sql(&self, sql: &str) {
-        admin(self.database_url(), sql).await;
+        let url = self.database_url();
+        if !url.starts_with("sqlite:") {
+            return admin(url, sql).await;
+        }
+        let pool = sqlx::SqlitePool::connect(url)
+            .await
+            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+        sqlx::raw_sql(sql)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
     }
 
     /// The database the server uses (to start another server on it).

@@ -1126,6 +1126,9 @@ pub async fn history_retention_keeps_what_replay_needs(store: &Store) {
         }
     };
     assert_eq!(states(store, &x.id).await, (5, x.state));
+    // A round with nothing old enough drops nothing and reports nothing dropped.
+    let early = ok(run_round(store, Some(day), boundary).await);
+    assert_eq!(early.dropped, Default::default(), "{early:?}");
     assert_eq!(store.kept_since(), None);
 
     let round = ok(run_round(store, Some(day), boundary.saturating_add(day)).await);

@@ -14,6 +14,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod personas;
+mod retention;
 mod sdk;
 mod support;
 
@@ -66,4 +67,5 @@ pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,
     the_questionnaire_is_served,
 };
+pub use retention::history_older_than_the_window_is_dropped_and_pages_say_where_it_begins;
 pub use sdk::{sdk_failures_use_the_sdk_error_shape, the_python_sdk_runs_unmodified};
