@@ -6,6 +6,8 @@ mod cases;
 mod proxy;
 mod raw;
 mod server;
+#[path = "../common/sql.rs"]
+mod sql;
 
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {

@@ -14,6 +14,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::sql::run_sql;
+
 pub const KEY: &str = "idos_sk_testtesttesttesttesttesttest";
 
 #[derive(Clone, Copy, Debug)]
@@ -68,7 +70,7 @@ impl TestServer {
             Db::Postgres | Db::PostgresVia(_) => {
                 let admin_url = postgres_url();
                 let schema = format!("idos_api_{}", suffix());
-                admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+                run_sql(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
                 let via = match db {
                     Db::PostgresVia(port) => admin_url.replace(
                         &postgres_host_port(&admin_url),
@@ -275,18 +277,7 @@ impl TestServer {
     /// Runs `sql` (statements separated by `;`) in the server's database (its PostgreSQL
     /// schema, or its SQLite file beside it).
     pub async fn sql(&self, sql: &str) {
-        let url = self.database_url();
-        if !url.starts_with("sqlite:") {
-            return admin(url, sql).await;
-        }
-        let pool = sqlx::SqlitePool::connect(url)
-            .await
-            .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-        sqlx::raw_sql(sql)
-            .execute(&pool)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        pool.close().await;
+        run_sql(self.database_url(), sql).await;
     }
 
     /// The database the server uses (to start another server on it).
@@ -328,7 +319,7 @@ impl TestServer {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Schema { admin_url, schema } => {
-                admin(
+                run_sql(
                     admin_url,
                     &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
                 )
@@ -434,16 +425,4 @@ pub fn postgres_host_port(url: &str) -> String {
         .next()
         .unwrap_or(after_user)
         .to_owned()
-}
-
-/// Runs `sql` (statements separated by `;`) on `url`.
-async fn admin(url: &str, sql: &str) {
-    let pool = sqlx::PgPool::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    sqlx::raw_sql(sql)
-        .execute(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    pool.close().await;
 }

@@ -4,6 +4,8 @@
 use identity_os::ids::InstanceId;
 use identity_os::store::{Store, StoreOptions};
 
+use crate::sql::run_sql;
+
 pub struct TestDb {
     pub store: Store,
     cleanup: Cleanup,
@@ -20,18 +22,10 @@ impl TestDb {
     pub async fn execute(&self, sql: &str) {
         match &self.cleanup {
             Cleanup::Schema { admin_url, schema } => {
-                admin(admin_url, &format!("SET search_path = {schema}; {sql}")).await;
+                run_sql(admin_url, &format!("SET search_path = {schema}; {sql}")).await;
             }
             Cleanup::File(dir) => {
-                let url = format!("sqlite://{}/store.db", dir.display());
-                let pool = sqlx::SqlitePool::connect(&url)
-                    .await
-                    .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-                sqlx::raw_sql(sql)
-                    .execute(&pool)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                pool.close().await;
+                run_sql(&format!("sqlite://{}/store.db", dir.display()), sql).await;
             }
         }
     }
@@ -77,7 +71,7 @@ impl TestDb {
     pub async fn postgres_with(options: &StoreOptions) -> TestDb {
         let admin_url = postgres_admin_url();
         let schema = format!("idos_test_{}", unique_suffix());
-        admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+        run_sql(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
         let url = schema_url(&admin_url, &schema);
         let store = Store::open(&url, options)
             .await
@@ -93,7 +87,7 @@ impl TestDb {
     pub async fn postgres_upgraded_from(version: i64, seed: &str) -> TestDb {
         let admin_url = postgres_admin_url();
         let schema = format!("idos_test_{}", unique_suffix());
-        admin(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
+        run_sql(&admin_url, &format!("CREATE SCHEMA {schema}")).await;
         let url = schema_url(&admin_url, &schema);
         let pool = sqlx::PgPool::connect(&url)
             .await
@@ -137,7 +131,7 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Schema { admin_url, schema } => {
-                admin(&admin_url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+                run_sql(&admin_url, &format!("DROP SCHEMA {schema} CASCADE")).await;
             }
         }
     }
@@ -156,16 +150,4 @@ fn postgres_admin_url() -> String {
 fn schema_url(admin_url: &str, schema: &str) -> String {
     let separator = if admin_url.contains('?') { '&' } else { '?' };
     format!("{admin_url}{separator}options=-c%20search_path%3D{schema}")
-}
-
-/// Runs one statement on a plain connection, outside the store under test.
-async fn admin(url: &str, sql: &str) {
-    let pool = sqlx::PgPool::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    sqlx::raw_sql(sql)
-        .execute(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    pool.close().await;
 }

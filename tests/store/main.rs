@@ -4,6 +4,8 @@
 
 mod cases;
 mod harness;
+#[path = "../common/sql.rs"]
+mod sql;
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
