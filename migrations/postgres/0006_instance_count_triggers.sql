@@ -1,6 +1,7 @@
--- The counts of migration 0005, kept by statement triggers over transition tables: one
--- upsert per statement, however many rows a group-committed creation inserts. (SQLite's
--- flavour: migrations/sqlite/0006.)
+-- The counts of migration 0005, kept by triggers: inserts by a statement trigger over its
+-- transition table (one upsert per statement, however many rows a group-committed
+-- creation inserts), updates and deletes by row triggers that fire only when a count
+-- moves. (SQLite's flavour: migrations/sqlite/0006.)
 
 -- Adds signed contributions (one element per instance row entering, +1, or leaving, −1,
 -- the counts) to both tables, grouped, skipping groups that add up to nothing (an
@@ -38,25 +39,22 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION instance_counts_updated() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+-- Updates and deletes move counts one row at a time (by primary key), so they are row
+-- triggers, fired only when a count moves (the WHEN clauses): the frequent updates that
+-- move none — a cluster node's claim of an instance on activation, a metadata change —
+-- do not call it at all. A soft-deleted row counts 0 before and after.
+CREATE FUNCTION instance_counts_row_changed() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM instance_counts_add(array_agg(account_id), array_agg(user_tag),
-                                array_agg(sign), array_agg(stopped))
-    FROM (SELECT account_id, user_tag, -1 AS sign, stopped FROM old_rows
-          WHERE deleted_at IS NULL
-          UNION ALL
-          SELECT account_id, user_tag, 1, stopped FROM new_rows
-          WHERE deleted_at IS NULL) AS d
-    HAVING COUNT(*) > 0;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION instance_counts_deleted() RETURNS TRIGGER LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM instance_counts_add(array_agg(account_id), array_agg(user_tag),
-                                array_agg(-1), array_agg(stopped))
-    FROM old_rows WHERE deleted_at IS NULL
-    HAVING COUNT(*) > 0;
+    IF TG_OP = 'DELETE' THEN
+        PERFORM instance_counts_add(ARRAY[OLD.account_id], ARRAY[OLD.user_tag], ARRAY[-1],
+                                    ARRAY[OLD.stopped]);
+    ELSE
+        PERFORM instance_counts_add(
+            ARRAY[OLD.account_id, NEW.account_id], ARRAY[OLD.user_tag, NEW.user_tag],
+            ARRAY[CASE WHEN OLD.deleted_at IS NULL THEN -1 ELSE 0 END,
+                  CASE WHEN NEW.deleted_at IS NULL THEN 1 ELSE 0 END],
+            ARRAY[OLD.stopped, NEW.stopped]);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -67,11 +65,14 @@ CREATE TRIGGER instances_counted_insert AFTER INSERT ON instances
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION instance_counts_inserted();
 CREATE TRIGGER instances_counted_update AFTER UPDATE ON instances
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION instance_counts_updated();
+    FOR EACH ROW
+    WHEN ((OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
+          OR OLD.stopped <> NEW.stopped
+          OR OLD.user_tag IS DISTINCT FROM NEW.user_tag)
+    EXECUTE FUNCTION instance_counts_row_changed();
 CREATE TRIGGER instances_counted_delete AFTER DELETE ON instances
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION instance_counts_deleted();
+    FOR EACH ROW WHEN (OLD.deleted_at IS NULL)
+    EXECUTE FUNCTION instance_counts_row_changed();
 
 -- The counts of an existing database, in place.
 INSERT INTO account_counts (account_id, slot, live, stopped)

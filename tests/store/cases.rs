@@ -1028,8 +1028,8 @@ pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness
         "DROP TRIGGER instances_counted_insert ON instances;
          DROP TRIGGER instances_counted_update ON instances;
          DROP TRIGGER instances_counted_delete ON instances;
-         DROP FUNCTION instance_counts_inserted(), instance_counts_updated(),
-             instance_counts_deleted(), instance_counts_add(TEXT[], TEXT[], INTEGER[], BOOLEAN[]);
+         DROP FUNCTION instance_counts_inserted(), instance_counts_row_changed(),
+             instance_counts_add(TEXT[], TEXT[], INTEGER[], BOOLEAN[]);
          DROP TABLE account_counts, user_counts;
          DELETE FROM _sqlx_migrations WHERE version IN (5, 6);"
     } else {
