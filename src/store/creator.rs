@@ -13,12 +13,11 @@ use std::collections::HashSet;
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::engine::Engine;
 use crate::ids::SnapshotId;
 
-use super::commit::UPSERT_SNAPSHOT;
+use super::commit::{UPSERT_SNAPSHOT, bind_snapshot};
 use super::fence::Fence;
-use super::records::NewInstance;
+use super::records::{NewInstance, SnapshotRecord};
 use super::rows::{corrupt, signed};
 use super::{Backend, StoreError, batches};
 
@@ -114,24 +113,21 @@ struct Row<'a> {
     new: &'a NewInstance,
     fence: Option<&'a Fence>,
     metadata: String,
+    snapshot: SnapshotRecord,
     state: String,
     snapshot_id: SnapshotId,
-    stress_state: &'static str,
-    stability_index: f64,
 }
 
 impl<'a> Row<'a> {
     fn of(create: &'a Create) -> Result<Row<'a>, StoreError> {
         let new = create.new.as_ref();
-        let engine = Engine::new(new.engine_version);
         Ok(Row {
             new,
             fence: create.fence.as_ref(),
             metadata: serde_json::to_string(&new.meta.metadata).map_err(corrupt)?,
+            snapshot: new.first_snapshot(),
             state: serde_json::to_string(&new.state).map_err(corrupt)?,
             snapshot_id: SnapshotId::generate(),
-            stress_state: engine.stress_state(&new.state).as_str(),
-            stability_index: engine.stability_index(&new.state),
         })
     }
 
@@ -204,9 +200,9 @@ async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, St
             .bind(column(rows, |r| r.new.id.as_str()))
             .bind(column(rows, |r| r.snapshot_id.as_str()))
             .bind(column(rows, |r| r.state.as_str()))
-            .bind(column(rows, |r| r.new.state.energy))
-            .bind(column(rows, |r| r.stress_state))
-            .bind(column(rows, |r| r.stability_index))
+            .bind(column(rows, |r| r.snapshot.summary.energy_level))
+            .bind(column(rows, |r| r.snapshot.summary.stress_state.as_str()))
+            .bind(column(rows, |r| r.snapshot.summary.stability_index))
             .bind(column(rows, Row::at))
             .bind(&inserted)
             .execute(&mut *tx)
@@ -244,18 +240,17 @@ async fn sqlite(pool: &SqlitePool, rows: &[Row<'_>]) -> Result<HashSet<String>, 
             .bind(row.at())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(UPSERT_SNAPSHOT)
-            .bind(new.id.as_str())
-            .bind(row.snapshot_id.as_str())
-            .bind(0i64)
-            .bind(row.state.as_str())
-            .bind(None::<i64>)
-            .bind(new.state.energy)
-            .bind(row.stress_state)
-            .bind(row.stability_index)
-            .bind(row.at())
-            .execute(&mut *tx)
-            .await?;
+        let upsert = sqlx::query(UPSERT_SNAPSHOT);
+        bind_snapshot!(
+            upsert,
+            new.id.as_str(),
+            row.snapshot_id.as_str(),
+            row.snapshot,
+            row.state.as_str(),
+            row.at()
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(rows.iter().map(|r| r.new.id.to_string()).collect())

@@ -96,9 +96,23 @@ pub struct NewInstance {
 }
 
 impl NewInstance {
+    /// Its first snapshot: the initial state, before any cycle.
+    pub fn first_snapshot(&self) -> SnapshotRecord {
+        let engine = Engine::new(self.engine_version);
+        SnapshotRecord {
+            seq: 0,
+            state: self.state,
+            last_cycle_at: None,
+            summary: Summary {
+                energy_level: self.state.energy,
+                stress_state: engine.stress_state(&self.state),
+                stability_index: engine.stability_index(&self.state),
+            },
+        }
+    }
+
     /// The instance as stored once created: no cycles yet, its state's summary.
     pub fn record(&self) -> InstanceRecord {
-        let engine = Engine::new(self.engine_version);
         InstanceRecord {
             id: self.id.clone(),
             account_id: self.account_id.clone(),
@@ -109,11 +123,7 @@ impl NewInstance {
             created_at: self.created_at,
             updated_at: self.created_at,
             cycle_count: 0,
-            summary: Summary {
-                energy_level: self.state.energy,
-                stress_state: engine.stress_state(&self.state),
-                stability_index: engine.stability_index(&self.state),
-            },
+            summary: self.first_snapshot().summary,
         }
     }
 }
