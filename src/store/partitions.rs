@@ -9,8 +9,8 @@ use crate::timestamp::Timestamp;
 
 use super::{Backend, Store, StoreError};
 
-/// Serialises the creation of partitions across the nodes of a cluster.
-const PARTITION_LOCK: i64 = 0x1d05_0008;
+/// Serialises the creation and dropping of partitions across the nodes of a cluster.
+pub(super) const PARTITION_LOCK: i64 = 0x1d05_0008;
 
 /// One partition of both tables: `history_{suffix}` and `drift_events_{suffix}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,11 +8,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use sqlx::PgPool;
+
 use crate::ids::InstanceId;
 use crate::timestamp::Timestamp;
 
 use super::commit::{bind_snapshot, upsert_snapshot_sql};
-use super::partitions::HistoryPartition;
+use super::partitions::{HistoryPartition, PARTITION_LOCK};
 use super::records::SnapshotRecord;
 use super::rows::corrupt;
 use super::{Backend, Store, StoreError, with_pool};
@@ -126,16 +128,16 @@ impl Store {
     /// rows up to each instance's snapshot. Moves the horizon to what was dropped.
     pub async fn drop_history_before(&self, cutoff: Timestamp) -> Result<Dropped, StoreError> {
         match self.backend() {
-            Backend::Postgres(_) => {
+            Backend::Postgres(pool) => {
                 let mut dropped = Dropped::default();
                 for partition in self.history_partitions().await? {
                     if partition.until > cutoff {
                         break;
                     }
-                    if self.drop_history_partition(&partition).await? {
-                        dropped.partitions += 1;
-                    } else {
-                        dropped.kept_for_replay += 1;
+                    match drop_history_partition(pool, &partition).await? {
+                        Fate::Dropped => dropped.partitions += 1,
+                        Fate::KeptForReplay => dropped.kept_for_replay += 1,
+                        Fate::Gone => {}
                     }
                 }
                 Ok(dropped)
@@ -189,44 +191,62 @@ impl Store {
             }
         }
     }
+}
 
-    /// Drops one partition of history and of drift events if none of its rows is needed
-    /// for replay (checked in the transaction that drops it: no new row can enter a
-    /// partition of the past, and snapshots only move forward). False if kept.
-    async fn drop_history_partition(&self, p: &HistoryPartition) -> Result<bool, StoreError> {
-        let Backend::Postgres(pool) = self.backend() else {
-            return Ok(false);
-        };
-        let history = format!("history_{}", p.suffix);
-        let drift = format!("drift_events_{}", p.suffix);
-        let mut tx = pool.begin().await?;
-        // Dropping a partition locks its parent: wait for at most a moment (appends queue
-        // behind the lock meanwhile) and try again next round rather than stall them.
-        sqlx::query("SET LOCAL lock_timeout = '1s'")
-            .execute(&mut *tx)
-            .await?;
-        let needed: Option<i32> = sqlx::query_scalar(&format!(
-            "SELECT 1 FROM {history} h JOIN snapshots s ON s.instance_id = h.instance_id \
-             WHERE h.seq > s.seq LIMIT 1"
-        ))
-        .fetch_optional(&mut *tx)
+/// What became of an expired partition.
+enum Fate {
+    Dropped,
+    KeptForReplay,
+    /// Another node's round dropped it first.
+    Gone,
+}
+
+/// Drops one partition of history and of drift events if none of its rows is needed for
+/// replay (checked in the transaction that drops it: no new row can enter a partition of
+/// the past, and snapshots only move forward). Under the partitions' advisory lock, so
+/// the rounds of a cluster's nodes take their turns instead of tripping on each other.
+async fn drop_history_partition(pool: &PgPool, p: &HistoryPartition) -> Result<Fate, StoreError> {
+    let history = format!("history_{}", p.suffix);
+    let drift = format!("drift_events_{}", p.suffix);
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PARTITION_LOCK)
+        .execute(&mut *tx)
         .await?;
-        if needed.is_some() {
-            return Ok(false);
-        }
-        sqlx::query(&format!("DROP TABLE {history}, {drift}"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM history_partitions WHERE suffix = $1")
+    let listed: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM history_partitions WHERE suffix = $1")
             .bind(&p.suffix)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-        sqlx::query(ADVANCE_HORIZON)
-            .bind(p.until.as_micros())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(partition = %p.suffix, until = %p.until.to_rfc3339(), "dropped a history partition");
-        Ok(true)
+    if listed.is_none() {
+        return Ok(Fate::Gone);
     }
+    // Dropping a partition locks its parent: wait for at most a moment (appends queue
+    // behind the lock meanwhile) and try again next round rather than stall them.
+    sqlx::query("SET LOCAL lock_timeout = '1s'")
+        .execute(&mut *tx)
+        .await?;
+    let needed: Option<i32> = sqlx::query_scalar(&format!(
+        "SELECT 1 FROM {history} h JOIN snapshots s ON s.instance_id = h.instance_id \
+         WHERE h.seq > s.seq LIMIT 1"
+    ))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if needed.is_some() {
+        return Ok(Fate::KeptForReplay);
+    }
+    sqlx::query(&format!("DROP TABLE {history}, {drift}"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM history_partitions WHERE suffix = $1")
+        .bind(&p.suffix)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(ADVANCE_HORIZON)
+        .bind(p.until.as_micros())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(partition = %p.suffix, until = %p.until.to_rfc3339(), "dropped a history partition");
+    Ok(Fate::Dropped)
 }
