@@ -183,11 +183,7 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
 
     /// True when `id` has a live actor.
     pub fn is_resident(&self, id: &E::Id) -> bool {
-        self.inner.slots.get(id).is_some_and(|slot| {
-            slot.state
-                .try_lock()
-                .map_or(true, |s| matches!(*s, SlotState::Live(_)))
-        })
+        self.inner.slots.get(id).is_some_and(|slot| live(&slot))
     }
 
     pub fn resident_count(&self) -> usize {
@@ -196,11 +192,27 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
 
     /// True when `id` failed too often and waits for [`Runtime::restart`].
     pub fn is_failed(&self, id: &E::Id) -> bool {
-        self.inner.slots.get(id).is_some_and(|slot| {
-            slot.state
-                .try_lock()
-                .is_ok_and(|s| matches!(*s, SlotState::Failed))
-        })
+        self.inner.slots.get(id).is_some_and(|slot| failed(&slot))
+    }
+
+    /// Every id [`Runtime::is_resident`] holds resident, in one pass over the registry
+    /// (as many as are resident, not more).
+    pub fn resident_ids(&self) -> Vec<E::Id> {
+        self.slot_ids(live)
+    }
+
+    /// Every id [`Runtime::is_failed`] holds failed.
+    pub fn failed_ids(&self) -> Vec<E::Id> {
+        self.slot_ids(failed)
+    }
+
+    fn slot_ids(&self, pick: impl Fn(&Slot<E, J>) -> bool) -> Vec<E::Id> {
+        self.inner
+            .slots
+            .iter()
+            .filter(|e| pick(e.value()))
+            .map(|e| e.key().clone())
+            .collect()
     }
 
     /// The settings in force.
@@ -308,4 +320,19 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         drop(slot);
         self.forget_if_empty(id);
     }
+}
+
+/// A slot with a live actor; one whose lock is held is being activated or passivated
+/// and counts as live.
+fn live<E: Entity, J: Journal<E>>(slot: &Slot<E, J>) -> bool {
+    slot.state
+        .try_lock()
+        .map_or(true, |s| matches!(*s, SlotState::Live(_)))
+}
+
+/// A slot failed for good, until an explicit restart.
+fn failed<E: Entity, J: Journal<E>>(slot: &Slot<E, J>) -> bool {
+    slot.state
+        .try_lock()
+        .is_ok_and(|s| matches!(*s, SlotState::Failed))
 }

@@ -17,9 +17,9 @@ env IDENTITY_OS_DATABASE__URL=postgres://postgres@127.0.0.1:5432/$DB \
 echo $! > /tmp/fill.pid
 for _ in $(seq 1 50); do curl -s -o /dev/null 127.0.0.1:18604/healthz && break; sleep 0.2; done
 "$bin/loadtest" run create --target http://127.0.0.1:18604 --key $KEY \
-    --duration-secs 3600 --requests "$N" --json /tmp/fill.json > /tmp/fill.out 2>&1
+    --duration-secs 7200 --requests "$N" --json /tmp/fill.json > /tmp/fill.out 2>&1
 tr '\r' '\n' < /tmp/fill.out | grep "check: \|127.0.0.1:18604 |"
 echo "rows: $(psql $PG -d $DB -tAc 'SELECT COUNT(*) FROM instances')"
-echo "server pid $(cat /tmp/fill.pid) left running; tag users and stop some with:"
-echo "  psql $PG -d $DB -c \"UPDATE instances SET user_tag = 'u-' || (abs(hashtext(id)) % 100000)\" \\"
-echo "    -c \"UPDATE instances SET stopped = TRUE WHERE abs(hashtext(id)) % 100 = 7\" -c 'VACUUM ANALYZE instances'"
+echo "server pid $(cat /tmp/fill.pid) left running; each instance has a user tag"
+echo "(u-0 … u-99999, from the scenario); stop 1 % of them with:"
+echo "  psql $PG -d $DB -c \"UPDATE instances SET stopped = TRUE WHERE abs(hashtext(id)) % 100 = 7\" -c 'VACUUM ANALYZE instances'"

@@ -97,7 +97,12 @@ impl Kind {
             Kind::Drift => Call::get(on("/drift?limit=20")),
             Kind::List => Call::get("/v1/instances?limit=20"),
             Kind::Get => Call::get(on("")),
-            Kind::Create => Call::post("/v1/instances", format!(r#"{{"name":"loadtest-{n}"}}"#)),
+            // An instance per end user, as a product's accounts have them: 100 000 users,
+            // so `user=` filters find a few instances each.
+            Kind::Create => Call::post(
+                "/v1/instances",
+                format!(r#"{{"name":"loadtest-{n}","user":"u-{}"}}"#, n % 100_000),
+            ),
             Kind::Reset => Call::post(on("/reset"), r#"{"mode":"default"}"#),
             Kind::StopStart if t.stop => Call::post(on("/stop"), ""),
             Kind::StopStart => Call::post(on("/start"), ""),

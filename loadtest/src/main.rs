@@ -196,6 +196,11 @@ struct RunArgs {
     /// Instances in the pool (the file's `pool.instances`).
     #[arg(long)]
     instances: Option<usize>,
+    /// The pool: the instance ids in this file (one a line; the account's own, e.g. a
+    /// random sample taken in SQL), instead of the file's pool; `--instances` then takes
+    /// the first that many.
+    #[arg(long)]
+    ids: Option<std::path::PathBuf>,
     /// Observations per batch (the file's `load.batch_size`).
     #[arg(long)]
     batch_size: Option<u64>,
@@ -459,13 +464,17 @@ async fn run(args: RunArgs) -> Result<Report, String> {
         return recover(&args, &plan).await;
     }
     let client = Client::new(&args.target, Some(args.key.clone()), args.pool_size(&plan))?;
-    let needs = if plan.mix.iter().any(|(k, _)| k.needs_instance()) {
+    let mut needs = if plan.mix.iter().any(|(k, _)| k.needs_instance()) {
         plan.pool.instances
     } else {
         0
     };
     eprintln!("preparing {needs} instances…");
-    let mut ids = if plan.pool.reuse {
+    let mut ids = if let Some(path) = &args.ids {
+        let listed = ids_from(path, args.instances)?;
+        needs = listed.len();
+        listed
+    } else if plan.pool.reuse {
         scenarios::existing_instances(&client, needs).await?
     } else {
         Vec::new()
@@ -494,6 +503,23 @@ async fn run(args: RunArgs) -> Result<Report, String> {
         requests,
     };
     measure(&args, &plan, &client, work, &shape).await
+}
+
+/// The ids listed in `path`, one a line (blank lines skipped), the first `most` of them.
+fn ids_from(path: &std::path::Path, most: Option<usize>) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let ids: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(most.unwrap_or(usize::MAX))
+        .map(str::to_owned)
+        .collect();
+    match ids.iter().find(|id| !id.starts_with("inst_")) {
+        Some(bad) => Err(format!("{}: {bad:?} is not an instance id", path.display())),
+        None if ids.is_empty() => Err(format!("{}: no instance ids", path.display())),
+        None => Ok(ids),
+    }
 }
 
 /// Runs `run` and says how much CPU the load generator, and with `database` PostgreSQL

@@ -10,16 +10,9 @@ use crate::ids::{AccountId, InstanceId};
 use crate::timestamp::Timestamp;
 
 use super::fence::{Fence, bind_fence, claim_sql};
-use super::records::{
-    InstanceFilter, InstanceMeta, InstanceRecord, NewInstance, Page, Paged, Position, SortKey,
-    StoredInstance,
-};
+use super::records::{InstanceMeta, InstanceRecord, NewInstance, StoredInstance};
 use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
 use super::{Store, StoreError, micros, with_pool};
-
-/// A live instance, as lists test it: the predicate of the partial list indexes, so that
-/// PostgreSQL can use them.
-const LIVE: &str = "i.deleted_at IS NULL";
 
 /// A live instance, as statements about one instance (by primary key) test it. Not
 /// `deleted_at IS NULL`: that predicate lets PostgreSQL use the partial list indexes,
@@ -29,13 +22,6 @@ const LIVE: &str = "i.deleted_at IS NULL";
 /// 0.02 ms at 10 000 instances, and linear in the account's size). A predicate those
 /// indexes cannot serve leaves the primary key; `deleted_at` is a positive time when set.
 const LIVE_BY_KEY: &str = "COALESCE(deleted_at, -1) < 0";
-
-/// The sort value of a keyset position, as bound.
-#[derive(Clone, Copy)]
-enum KeyValue<'a> {
-    Micros(i64),
-    Text(&'a str),
-}
 
 impl Store {
     /// Creates the instance and its first snapshot, group-committed with concurrent
@@ -86,99 +72,6 @@ impl Store {
                 .await
         })?;
         row.map(|_| ()).ok_or(StoreError::NotFound)
-    }
-
-    /// One page of the account's live instances (by offset, or after a position of
-    /// the same sort), and how many there are in all.
-    pub async fn list_instances(
-        &self,
-        account: &AccountId,
-        filter: &InstanceFilter,
-        sort: SortKey,
-        descending: bool,
-        page: Page,
-    ) -> Result<Paged<InstanceRecord>, StoreError> {
-        // Only fixed fragments are spliced in; every value is bound.
-        let mut conditions = format!("i.account_id = $1 AND {LIVE}");
-        let mut n = 1;
-        if filter.user.is_some() {
-            n += 1;
-            conditions.push_str(&format!(" AND i.user_tag = ${n}"));
-        }
-        // Spelled out, not bound: only then do the planners of both databases know the
-        // partial index of stopped instances applies (migration 0009).
-        match filter.stopped {
-            Some(true) => conditions.push_str(" AND i.stopped"),
-            Some(false) => conditions.push_str(" AND NOT i.stopped"),
-            None => {}
-        }
-        let column = match sort {
-            SortKey::CreatedAt => "i.created_at",
-            SortKey::Name => "i.name",
-        };
-        let (direction, beyond) = if descending {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
-        // A keyset page: the rows beyond the last one of the page before, in the list's
-        // order (a range of the sort's index, however deep).
-        let after = match (&page.after, sort) {
-            (None, _) => None,
-            (Some(Position::Created { at, id }), SortKey::CreatedAt) => {
-                Some((KeyValue::Micros(*at), id.as_str()))
-            }
-            (Some(Position::Name { name, id }), SortKey::Name) => {
-                Some((KeyValue::Text(name.as_str()), id.as_str()))
-            }
-            (Some(_), _) => {
-                return Err(StoreError::Corrupt(
-                    "an instance page continues after a position of its own sort".into(),
-                ));
-            }
-        };
-        if after.is_some() {
-            conditions.push_str(&format!(
-                " AND ({column}, i.id) {beyond} (${}, ${})",
-                n + 1,
-                n + 2
-            ));
-            n += 2;
-        }
-        let list = format!(
-            "{INSTANCE_SELECT} WHERE {conditions} ORDER BY {column} {direction}, i.id {direction} \
-             LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let (rows, counts): (Vec<InstanceRow>, (i64, i64)) = with_pool!(self.backend(), |pool| {
-            let mut q = sqlx::query_as(&list).bind(account.as_str());
-            let mut c = sqlx::query_as(counts_sql(filter)).bind(account.as_str());
-            if let Some(user) = &filter.user {
-                q = q.bind(user.as_str());
-                c = c.bind(user.as_str());
-            }
-            q = match after {
-                None => q,
-                Some((KeyValue::Micros(at), id)) => q.bind(at).bind(id),
-                Some((KeyValue::Text(name), id)) => q.bind(name).bind(id),
-            };
-            let rows = q
-                .bind(i64::from(page.limit) + 1)
-                .bind(signed(page.offset))
-                .fetch_all(pool)
-                .await?;
-            let counts = c.fetch_one(pool).await?;
-            Ok::<_, StoreError>((rows, counts))
-        })?;
-        let (live, stopped) = counts;
-        let total = match filter.stopped {
-            None => live,
-            Some(true) => stopped,
-            Some(false) => live - stopped,
-        };
-        Paged::cut(rows, page.limit, super::rows::unsigned(total)?)
-            .try_map(InstanceRecord::try_from)
     }
 
     /// Replaces the client-settable metadata and bumps `updated_at`.
@@ -527,20 +420,3 @@ impl Store {
     }
 }
 
-/// How many live and how many stopped instances a list's filter covers, from the
-/// counts the triggers of `instances` keep (migrations 0005, 0006): a handful of rows
-/// whatever the account's size. Binds the account, then the user tag if filtered.
-fn counts_sql(filter: &InstanceFilter) -> &'static str {
-    match filter.user {
-        None => {
-            "SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(stopped), 0) AS BIGINT) \
-             FROM account_counts WHERE account_id = $1"
-        }
-        Some(_) => {
-            "SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(stopped), 0) AS BIGINT) \
-             FROM user_counts WHERE account_id = $1 AND user_tag = $2"
-        }
-    }
-}

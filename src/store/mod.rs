@@ -20,6 +20,7 @@ mod commit;
 mod creator;
 mod error;
 mod fence;
+mod instance_list;
 mod instances;
 mod keys;
 mod loader;

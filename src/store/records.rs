@@ -176,6 +176,9 @@ pub enum SortKey {
 pub struct InstanceFilter {
     pub user: Option<String>,
     pub stopped: Option<bool>,
+    /// Only these instances: the runtime's resident or failed ones, which only it knows
+    /// (`status=active|failed`); the total is then counted over them.
+    pub ids: Option<Vec<InstanceId>>,
 }
 
 /// Which part of a list to read: `limit` items, after skipping `offset` of them or, by

@@ -1,5 +1,7 @@
 //! `/v1/instances`: create, list, get, patch, delete, restore.
 
+use std::collections::HashSet;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -98,8 +100,8 @@ pub async fn create_instance(
     Err(StoreError::Fenced.into())
 }
 
-/// Residency is known only to the runtime, so `status=active|passivated` filters the
-/// account's running instances chunk by chunk in memory (`stopped` is a column).
+/// Residency is known only to the runtime: a `status=passivated` page is read in keyset
+/// chunks of this many, skipping the resident and failed ones.
 const SCAN_PAGE: u32 = 500;
 
 #[utoipa::path(
@@ -138,6 +140,12 @@ pub async fn list_page(
             Some(Status::Active | Status::Passivated) => Some(false),
             Some(Status::Failed) | None => None,
         },
+        // Those the runtime holds: as many as are resident, whatever the account's size.
+        ids: match query.status {
+            Some(Status::Active) => Some(state.instances.resident_ids()),
+            Some(Status::Failed) => Some(state.instances.failed_ids()),
+            _ => None,
+        },
     };
     let (sort, descending) = (query.sort(), query.descending());
     let status = match query.status {
@@ -166,10 +174,8 @@ pub async fn list_page(
         descending,
     };
     let listed = match query.status {
-        Some(Status::Active) => listing.residing(&page, Residency::Resident).await?,
-        Some(Status::Passivated) => listing.residing(&page, Residency::Stored).await?,
-        Some(Status::Failed) => listing.residing(&page, Residency::Failed).await?,
-        Some(Status::Stopped) | None => {
+        Some(Status::Passivated) => listing.passivated(&page).await?,
+        _ => {
             state
                 .store
                 .list_instances(&account.id, &filter, sort, descending, page.clone())
@@ -214,38 +220,47 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// The page of those whose residency is `wanted`, and how many there are: every
-    /// instance read (the total needs them all), in keyset chunks; for a page by cursor,
-    /// once more from the cursor.
-    async fn residing(
-        &self,
-        page: &Page,
-        wanted: Residency,
-    ) -> Result<Paged<InstanceRecord>, ApiError> {
-        let matches = |r: &InstanceRecord| self.state.residency(&r.id) == wanted;
-        let mut total = 0u64;
-        let mut items = Vec::new();
-        let wanted_items = page.limit as usize + 1;
-        self.scan(None, |r| {
-            if matches(&r) {
-                if page.after.is_none() && total >= page.offset && items.len() < wanted_items {
+    /// The page of the instances in storage only, and how many there are: the filter's
+    /// total less the resident and failed ones among it (counted over those ids); the
+    /// page read in order, skipping those, so its cost grows with the resident set and
+    /// the depth, not with the account.
+    async fn passivated(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
+        let mut held = self.state.instances.resident_ids();
+        held.extend(self.state.instances.failed_ids());
+        let count_only = Page {
+            limit: 0,
+            offset: 0,
+            after: None,
+        };
+        let store = &self.state.store;
+        let (sort, descending) = (self.sort, self.descending);
+        let all = store
+            .list_instances(&self.account.id, self.filter, sort, descending, count_only.clone())
+            .await?
+            .total;
+        let among_held = InstanceFilter {
+            ids: Some(held),
+            ..self.filter.clone()
+        };
+        let not_stored = store
+            .list_instances(&self.account.id, &among_held, sort, descending, count_only)
+            .await?
+            .total;
+        let held: HashSet<InstanceId> = among_held.ids.unwrap_or_default().into_iter().collect();
+        let wanted = page.limit as usize + 1;
+        let (mut skip, mut items) = (page.offset, Vec::new());
+        self.scan(page.after.clone(), |r| {
+            if !held.contains(&r.id) {
+                if skip > 0 {
+                    skip -= 1;
+                } else {
                     items.push(r);
                 }
-                total += 1;
             }
-            true
+            items.len() < wanted
         })
         .await?;
-        if page.after.is_some() {
-            self.scan(page.after.clone(), |r| {
-                if matches(&r) {
-                    items.push(r);
-                }
-                items.len() < wanted_items
-            })
-            .await?;
-        }
-        Ok(Paged::cut(items, page.limit, total))
+        Ok(Paged::cut(items, page.limit, all.saturating_sub(not_stored)))
     }
 
     /// Shows `visit` every instance of the list after `from` (or from its start), in

@@ -1,4 +1,4 @@
-use hyper::StatusCode;
+use hyper::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::server::{Db, TestServer};
@@ -186,4 +186,77 @@ pub async fn lists_page_by_cursor_as_they_do_by_offset(db: Db) {
 
 async fn all_by_name(server: &TestServer) -> Vec<Value> {
     read_by_offset(server, "/v1/instances?sort=name", "id").await
+}
+
+/// `status=active|passivated` split the account's running instances by where their
+/// actors are, which only the runtime knows: every page and its total agree with which
+/// instances were made resident, under a user filter too, and another account's
+/// resident instances count for neither.
+pub async fn residency_filters_list_and_count_what_is_resident(db: Db) {
+    let server = TestServer::start(db, &[("IDENTITY_OS_MIN_CYCLE_INTERVAL_MS", "0")]).await;
+    let mut ids = Vec::new();
+    for k in 0..10 {
+        let user = if k % 2 == 0 { "u-1" } else { "u-2" };
+        ids.push(create(&server, &format!(r#"{{"name":"n-{k}","user":"{user}"}}"#)).await);
+    }
+    // Made resident by a read; one stopped while in storage.
+    for k in [0, 3, 5, 8] {
+        let r = server.get(&format!("/v1/instances/{}/snapshot", ids[k])).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = server.post_empty(&format!("/v1/instances/{}/stop", ids[1])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Another account's instance, resident too.
+    let (ok, other, _) = server.command(&["keys", "create", "--plan", "pro"]).await;
+    assert!(ok);
+    let other = other.trim();
+    let theirs = server
+        .call(Method::POST, "/v1/instances", Some(other), Some(r#"{"name":"theirs"}"#))
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
+    let their_id = theirs.body["data"]["id"].as_str().unwrap_or_default();
+    let read = server
+        .call(Method::GET, &format!("/v1/instances/{their_id}/snapshot"), Some(other), None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+
+    let picked = |ks: &[usize]| -> Vec<Value> {
+        let mut v: Vec<Value> = ks.iter().map(|&k| Value::from(ids[k].clone())).collect();
+        v.sort_by_key(|v| v.as_str().unwrap_or_default().to_owned());
+        v
+    };
+    for (list, expected) in [
+        ("/v1/instances?status=active", picked(&[0, 3, 5, 8])),
+        ("/v1/instances?status=active&user=u-1", picked(&[0, 8])),
+        ("/v1/instances?status=passivated", picked(&[2, 4, 6, 7, 9])),
+        ("/v1/instances?status=passivated&user=u-1", picked(&[2, 4, 6])),
+        ("/v1/instances?status=passivated&sort=name&order=asc", picked(&[2, 4, 6, 7, 9])),
+    ] {
+        let mut walked = walk_by_cursor(&server, list, "id").await;
+        assert_eq!(walked, read_by_offset(&server, list, "id").await, "{list}");
+        walked.sort_by_key(|v| v.as_str().unwrap_or_default().to_owned());
+        assert_eq!(walked, expected, "{list}");
+        let first = server.get(&format!("{list}&limit=2")).await;
+        assert_eq!(
+            first.body["pagination"]["total"],
+            expected.len(),
+            "{list}: {}",
+            first.body
+        );
+        // A page by offset skips as many of the same list.
+        let second = server.get(&format!("{list}&limit=2&offset=2")).await;
+        let by_offset: Vec<Value> = data(&second)
+            .as_array()
+            .map(|items| items.iter().map(|i| i["id"].clone()).collect())
+            .unwrap_or_default();
+        let whole = read_by_offset(&server, list, "id").await;
+        assert_eq!(by_offset, whole[2..whole.len().min(4)], "{list}");
+        assert_eq!(second.body["pagination"]["total"], expected.len(), "{list}");
+    }
+    // Stopped, it leaves the running list.
+    let r = server.post_empty(&format!("/v1/instances/{}/stop", ids[3])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let active = server.get("/v1/instances?status=active").await;
+    assert_eq!(active.body["pagination"]["total"], 3, "{}", active.body);
+    server.terminate().await;
 }
