@@ -4,7 +4,9 @@ Sequential requests over one keep-alive connection to 127.0.0.1 (loopback only).
 first with `loadtest run recovery --instances 1 --history 1000000 …`, then start a server
 on that database with the same key.
 
-    python3 benches/scale/history-pages.py PORT KEY
+    python3 benches/scale/history-pages.py PORT KEY [INSTANCE]
+
+INSTANCE: the instance to page (default: the account's newest).
 """
 import http.client, json, sys, time
 
@@ -36,8 +38,11 @@ def timeit(name, path, n=300):
     return body
 
 
-listed, _ = get("/v1/instances?limit=1&sort=created_at")
-iid = listed["data"][0]["id"]
+if len(sys.argv) > 3:
+    iid = sys.argv[3]
+else:
+    listed, _ = get("/v1/instances?limit=1&sort=created_at")
+    iid = listed["data"][0]["id"]
 newest = timeit("newest page (limit 100)", f"/v1/instances/{iid}/history?limit=100")
 middle = newest["pagination"]["total"] // 2
 by_offset = timeit(f"offset {middle}", f"/v1/instances/{iid}/history?limit=100&offset={middle}", n=20)

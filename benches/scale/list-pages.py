@@ -1,5 +1,7 @@
 """Times list pages of the account fill.sh filled (BENCHMARKS.md, issue 16): first page,
-filters, by name, and a page reached by cursor DEPTH deep against the same by offset.
+filters (user, stopped, and the residency ones: run it while the server holds
+instances resident), by name, and a page reached by cursor DEPTH deep against the same
+by offset.
 Sequential requests over one keep-alive connection to 127.0.0.1 (loopback only).
 
     python3 benches/scale/list-pages.py [PORT=18604] [DEPTH=900000]
@@ -21,6 +23,9 @@ def timeit(name, path, n=300):
     return body
 first=timeit("first page (limit 100)", "/v1/instances?limit=100")
 timeit("status=stopped", "/v1/instances?limit=100&status=stopped")
+# Residency filters: their cost grows with the resident set (docs/http.md).
+timeit("status=active", "/v1/instances?limit=100&status=active", n=20)
+timeit("status=passivated", "/v1/instances?limit=100&status=passivated", n=20)
 timeit("user=u-7", "/v1/instances?limit=100&user=u-7")
 timeit("sort=name first page", "/v1/instances?limit=100&sort=name")
 # walk by cursor to depth

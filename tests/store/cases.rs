@@ -275,7 +275,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
 
     let even = InstanceFilter {
         user: Some("even".into()),
-        stopped: None,
+        ..InstanceFilter::default()
     };
     let got = ok(store
         .list_instances(&a, &even, SortKey::Name, false, page(10, 0))
@@ -285,8 +285,8 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
 
     ok(store.set_stopped(&a, &ids[1], true, at(50), None).await);
     let stopped = InstanceFilter {
-        user: None,
         stopped: Some(true),
+        ..InstanceFilter::default()
     };
     let got = ok(store
         .list_instances(&a, &stopped, SortKey::Name, false, page(10, 0))
@@ -298,6 +298,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
     let running = InstanceFilter {
         user: Some("odd".into()),
         stopped: Some(false),
+        ..InstanceFilter::default()
     };
     let got = ok(store
         .list_instances(&a, &running, SortKey::Name, false, page(10, 0))
@@ -306,6 +307,47 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
         got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
         vec![ids[3].clone()]
     );
+
+    // Among given ids (the runtime's resident ones): only those, under the other
+    // filters, their total counted over them; an id of another account or unknown is
+    // no match.
+    let other = account(store).await;
+    let theirs = NewInstance {
+        id: InstanceId::generate(),
+        account_id: other.clone(),
+        meta: meta("theirs", None),
+        persona: None,
+        engine_version: EngineVersion::LATEST,
+        state: EngineState::default(),
+        created_at: at(9),
+    };
+    ok(store.create_instance(&theirs, None).await);
+    let among = InstanceFilter {
+        stopped: Some(false),
+        ids: Some(vec![
+            ids[0].clone(),
+            ids[1].clone(),
+            ids[4].clone(),
+            theirs.id.clone(),
+            InstanceId::generate(),
+        ]),
+        ..InstanceFilter::default()
+    };
+    let got = ok(store
+        .list_instances(&a, &among, SortKey::CreatedAt, true, page(1, 0))
+        .await);
+    assert_eq!(
+        (got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), got.total, got.more),
+        (vec![ids[4].clone()], 2, true)
+    );
+    let nobody = InstanceFilter {
+        ids: Some(Vec::new()),
+        ..InstanceFilter::default()
+    };
+    let got = ok(store
+        .list_instances(&a, &nobody, SortKey::Name, false, page(10, 0))
+        .await);
+    assert_eq!((got.items.len(), got.total), (0, 0));
 }
 
 pub async fn appended_cycles_replay_after_the_newest_snapshot(store: &Store) {
@@ -990,6 +1032,7 @@ fn count_filters() -> Vec<InstanceFilter> {
             filters.push(InstanceFilter {
                 user: user.map(str::to_owned),
                 stopped,
+                ids: None,
             });
         }
     }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# At scale (BENCHMARKS.md, issue 16): on DB (filled by fill.sh and the recovery scenario)
+# and on a fresh database, with the same settings: activation of N random instances in
+# storage (each read once), then `mixed` with those N resident; on DB then list and
+# history pages (list-pages.py, history-pages.py), a SIGKILL and the time until 10 000
+# other random instances serve again. Loopback only.
+#
+#   benches/scale/resident.sh [DB=idos_fill] [N=1000000]   # after a release build
+set -euo pipefail
+DB="${1:-idos_fill}"; N="${2:-1000000}"
+KEY=idos_sk_bench000000000000000000000000000000000
+PG="-h 127.0.0.1 -U postgres"
+bin="${CARGO_TARGET_DIR:-target}/release"
+PORT=18605; URL="http://127.0.0.1:$PORT"
+out=/tmp/scale; mkdir -p $out
+
+start() { # database
+  env IDENTITY_OS_DATABASE__URL="postgres://postgres@127.0.0.1:5432/$1" \
+      IDENTITY_OS_SERVER__BIND=127.0.0.1:$PORT IDENTITY_OS_BOOTSTRAP_KEY=$KEY \
+      IDENTITY_OS_MIN_CYCLE_INTERVAL_MS=0 \
+      IDENTITY_OS_ACTORS__MAX_RESIDENT=$((N + 100000)) \
+      IDENTITY_OS_ACTORS__IDLE_TIMEOUT_MS=3600000 \
+      "$bin/identity-os" serve >> "$out/server-$1.log" 2>&1 &
+  pid=$!
+  until curl -sf -o /dev/null $URL/readyz; do sleep 0.05; done
+}
+summary() { tr '\r' '\n' < "$1" | grep -m1 "127.0.0.1:$PORT |" || tail -3 "$1"; }
+rss() { echo "server RSS $(($(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024)) MiB"; }
+sample() { # database count file
+  psql $PG -d "$1" -tAc "SELECT id FROM instances WHERE deleted_at IS NULL AND NOT stopped \
+      ORDER BY random() LIMIT $2" | grep . > "$3"
+}
+run() { # label scenario args…
+  local label=$1; shift
+  "$bin/loadtest" run "$@" --target $URL --key $KEY --json "$out/$label.json" \
+      > "$out/$label.out" 2>&1 || true
+  echo "$label: $(summary "$out/$label.out")"
+}
+measure() { # label database
+  sample "$2" "$N" "$out/ids-$1.txt"
+  start "$2"
+  run "$1-activation" activation --ids "$out/ids-$1.txt" --requests "$N" \
+      --connections 128 --duration-secs 900
+  echo "$1: $(rss)"
+  run "$1-mixed" mixed --instances 1000 --connections 64 --duration-secs 30
+  if [ "$1" = scale ]; then # pages with N resident
+    python3 "$(dirname "$0")/list-pages.py" $PORT 1000000 | tee "$out/list-pages.txt"
+    longest=$(psql $PG -d "$2" -tAc "SELECT instance_id FROM snapshots ORDER BY seq DESC LIMIT 1")
+    python3 "$(dirname "$0")/history-pages.py" $PORT $KEY "$longest" | tee "$out/history-pages.txt"
+  fi
+}
+
+measure scale "$DB"
+# SIGKILL with N resident; then 10 000 random instances read once each.
+sample "$DB" 10000 "$out/ids-after-kill.txt"
+kill -9 $pid; wait $pid 2>/dev/null || true
+t0=$(date +%s.%N)
+start "$DB"
+t_ready=$(date +%s.%N)
+run after-kill activation --ids "$out/ids-after-kill.txt" --requests 10000 --connections 128 \
+    --duration-secs 60
+t_all=$(date +%s.%N)
+echo "after SIGKILL: ready in $(echo "$t_ready - $t0" | bc) s, 10 000 random instances served in $(echo "$t_all - $t0" | bc) s"
+kill $pid; wait $pid 2>/dev/null || true
+
+# The same on a fresh database: N instances created first (not measured), then the same.
+dropdb $PG --if-exists idos_fresh; createdb $PG idos_fresh
+start idos_fresh
+run fresh-fill create --requests "$N" --connections 128 --duration-secs 900
+kill $pid; wait $pid 2>/dev/null || true
+measure fresh idos_fresh
+kill $pid; wait $pid 2>/dev/null || true
