@@ -45,6 +45,6 @@ else:
     iid = listed["data"][0]["id"]
 newest = timeit("newest page (limit 100)", f"/v1/instances/{iid}/history?limit=100")
 middle = newest["pagination"]["total"] // 2
-by_offset = timeit(f"offset {middle}", f"/v1/instances/{iid}/history?limit=100&offset={middle}", n=20)
+by_offset = timeit(f"offset {middle}", f"/v1/instances/{iid}/history?limit=100&offset={middle}", n=5)
 cursor = by_offset["pagination"]["next_cursor"]
 timeit(f"by cursor after offset {middle}+100", f"/v1/instances/{iid}/history?limit=100&cursor={cursor}")

@@ -57,9 +57,9 @@ impl Store {
         // Among given ids, the total is theirs: counted, at most one primary-key probe
         // per id; else from the counts the triggers keep.
         let count = match &ids {
-            Some(_) => format!(
-                "SELECT COUNT(*), CAST(0 AS BIGINT) FROM instances i WHERE {conditions}"
-            ),
+            Some(_) => {
+                format!("SELECT COUNT(*), CAST(0 AS BIGINT) FROM instances i WHERE {conditions}")
+            }
             None => counts_sql(filter).to_owned(),
         };
         let column = match sort {
@@ -138,7 +138,9 @@ impl Store {
     /// The rows of a JSON array of ids bound at `$n`, as a subquery.
     fn ids_in(&self, n: usize) -> String {
         match self.backend() {
-            Backend::Postgres(_) => format!("SELECT jsonb_array_elements_text(CAST(${n} AS JSONB))"),
+            Backend::Postgres(_) => {
+                format!("SELECT jsonb_array_elements_text(CAST(${n} AS JSONB))")
+            }
             Backend::Sqlite(_) => format!("SELECT value FROM json_each(${n})"),
         }
     }

@@ -419,4 +419,3 @@ impl Store {
         Ok(purged)
     }
 }
-

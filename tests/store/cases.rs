@@ -337,7 +337,11 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
         .list_instances(&a, &among, SortKey::CreatedAt, true, page(1, 0))
         .await);
     assert_eq!(
-        (got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), got.total, got.more),
+        (
+            got.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            got.total,
+            got.more
+        ),
         (vec![ids[4].clone()], 2, true)
     );
     let nobody = InstanceFilter {

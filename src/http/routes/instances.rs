@@ -235,7 +235,13 @@ impl Listing<'_> {
         let store = &self.state.store;
         let (sort, descending) = (self.sort, self.descending);
         let all = store
-            .list_instances(&self.account.id, self.filter, sort, descending, count_only.clone())
+            .list_instances(
+                &self.account.id,
+                self.filter,
+                sort,
+                descending,
+                count_only.clone(),
+            )
             .await?
             .total;
         let among_held = InstanceFilter {
@@ -260,7 +266,11 @@ impl Listing<'_> {
             items.len() < wanted
         })
         .await?;
-        Ok(Paged::cut(items, page.limit, all.saturating_sub(not_stored)))
+        Ok(Paged::cut(
+            items,
+            page.limit,
+            all.saturating_sub(not_stored),
+        ))
     }
 
     /// Shows `visit` every instance of the list after `from` (or from its start), in

@@ -201,22 +201,36 @@ pub async fn residency_filters_list_and_count_what_is_resident(db: Db) {
     }
     // Made resident by a read; one stopped while in storage.
     for k in [0, 3, 5, 8] {
-        let r = server.get(&format!("/v1/instances/{}/snapshot", ids[k])).await;
+        let r = server
+            .get(&format!("/v1/instances/{}/snapshot", ids[k]))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let r = server.post_empty(&format!("/v1/instances/{}/stop", ids[1])).await;
+    let r = server
+        .post_empty(&format!("/v1/instances/{}/stop", ids[1]))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Another account's instance, resident too.
     let (ok, other, _) = server.command(&["keys", "create", "--plan", "pro"]).await;
     assert!(ok);
     let other = other.trim();
     let theirs = server
-        .call(Method::POST, "/v1/instances", Some(other), Some(r#"{"name":"theirs"}"#))
+        .call(
+            Method::POST,
+            "/v1/instances",
+            Some(other),
+            Some(r#"{"name":"theirs"}"#),
+        )
         .await;
     assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
     let their_id = theirs.body["data"]["id"].as_str().unwrap_or_default();
     let read = server
-        .call(Method::GET, &format!("/v1/instances/{their_id}/snapshot"), Some(other), None)
+        .call(
+            Method::GET,
+            &format!("/v1/instances/{their_id}/snapshot"),
+            Some(other),
+            None,
+        )
         .await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
 
@@ -229,8 +243,14 @@ pub async fn residency_filters_list_and_count_what_is_resident(db: Db) {
         ("/v1/instances?status=active", picked(&[0, 3, 5, 8])),
         ("/v1/instances?status=active&user=u-1", picked(&[0, 8])),
         ("/v1/instances?status=passivated", picked(&[2, 4, 6, 7, 9])),
-        ("/v1/instances?status=passivated&user=u-1", picked(&[2, 4, 6])),
-        ("/v1/instances?status=passivated&sort=name&order=asc", picked(&[2, 4, 6, 7, 9])),
+        (
+            "/v1/instances?status=passivated&user=u-1",
+            picked(&[2, 4, 6]),
+        ),
+        (
+            "/v1/instances?status=passivated&sort=name&order=asc",
+            picked(&[2, 4, 6, 7, 9]),
+        ),
     ] {
         let mut walked = walk_by_cursor(&server, list, "id").await;
         assert_eq!(walked, read_by_offset(&server, list, "id").await, "{list}");
@@ -254,7 +274,9 @@ pub async fn residency_filters_list_and_count_what_is_resident(db: Db) {
         assert_eq!(second.body["pagination"]["total"], expected.len(), "{list}");
     }
     // Stopped, it leaves the running list.
-    let r = server.post_empty(&format!("/v1/instances/{}/stop", ids[3])).await;
+    let r = server
+        .post_empty(&format!("/v1/instances/{}/stop", ids[3]))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let active = server.get("/v1/instances?status=active").await;
     assert_eq!(active.body["pagination"]["total"], 3, "{}", active.body);
