@@ -162,21 +162,24 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
     /// Passivates every resident entity whose id `matches` (their snapshots written),
     /// a bounded number at a time.
     pub async fn passivate_where(&self, matches: impl Fn(&E::Id) -> bool) {
-        self.inner.passivate_all(self.ids_where(matches)).await;
+        self.inner
+            .passivate_all(self.ids_where(|id, _| matches(id)))
+            .await;
     }
 
     /// Evicts every resident entity whose id `matches`: stopped, nothing persisted.
     pub async fn evict_where(&self, matches: impl Fn(&E::Id) -> bool) {
-        for id in self.ids_where(matches) {
+        for id in self.ids_where(|id, _| matches(id)) {
             self.evict(&id).await;
         }
     }
 
-    fn ids_where(&self, matches: impl Fn(&E::Id) -> bool) -> Vec<E::Id> {
+    /// The ids whose entry `matches` (id and slot), in one pass over the registry.
+    fn ids_where(&self, matches: impl Fn(&E::Id, &Slot<E, J>) -> bool) -> Vec<E::Id> {
         self.inner
             .slots
             .iter()
-            .filter(|e| matches(e.key()))
+            .filter(|e| matches(e.key(), e.value()))
             .map(|e| e.key().clone())
             .collect()
     }
@@ -198,21 +201,12 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
     /// Every id [`Runtime::is_resident`] holds resident, in one pass over the registry
     /// (as many as are resident, not more).
     pub fn resident_ids(&self) -> Vec<E::Id> {
-        self.slot_ids(live)
+        self.ids_where(|_, slot| live(slot))
     }
 
     /// Every id [`Runtime::is_failed`] holds failed.
     pub fn failed_ids(&self) -> Vec<E::Id> {
-        self.slot_ids(failed)
-    }
-
-    fn slot_ids(&self, pick: impl Fn(&Slot<E, J>) -> bool) -> Vec<E::Id> {
-        self.inner
-            .slots
-            .iter()
-            .filter(|e| pick(e.value()))
-            .map(|e| e.key().clone())
-            .collect()
+        self.ids_where(|_, slot| failed(slot))
     }
 
     /// The settings in force.
@@ -261,7 +255,7 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         let inner = &self.inner;
         inner.closing.store(true, Ordering::Release);
         inner.stopped.notify_waiters();
-        inner.passivate_all(self.ids_where(|_| true)).await;
+        inner.passivate_all(self.ids_where(|_, _| true)).await;
         // Passivated actors stop asynchronously: wait until the last one has.
         while inner.resident.load(Ordering::Acquire) > 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
