@@ -117,11 +117,16 @@ impl Store {
                 Some((KeyValue::Micros(at), id)) => q.bind(at).bind(id),
                 Some((KeyValue::Text(name), id)) => q.bind(name).bind(id),
             };
-            let rows = q
-                .bind(i64::from(page.limit) + 1)
-                .bind(signed(page.offset))
-                .fetch_all(pool)
-                .await?;
+            // A page of no rows asks only for the total: the list is not read (among a
+            // large set of ids, it is the costlier statement of the two).
+            let rows = if page.limit == 0 {
+                Vec::new()
+            } else {
+                q.bind(i64::from(page.limit) + 1)
+                    .bind(signed(page.offset))
+                    .fetch_all(pool)
+                    .await?
+            };
             let counts = c.fetch_one(pool).await?;
             Ok::<_, StoreError>((rows, counts))
         })?;
