@@ -24,9 +24,13 @@ impl Entity for Count {
     type Reply = u64;
     type Error = ();
     type Effect = ();
+    type Group = ();
 
     fn id(&self) -> &u64 {
         &self.1
+    }
+    fn group(&self) -> Option<()> {
+        Some(())
     }
     fn admit(&self, _: &()) -> Result<bool, ()> {
         Ok(false)

@@ -9,6 +9,9 @@ use std::time::SystemTime;
 pub trait Entity: Send + Sized + 'static {
     /// How the runtime finds the entity.
     type Id: Clone + Eq + Hash + Ord + Display + Debug + Send + Sync + 'static;
+    /// What the runtime counts resident entities by (an instance's account):
+    /// [`crate::Runtime::resident_in`].
+    type Group: Clone + Eq + Hash + Send + Sync + 'static;
     type Command: Send + 'static;
     type Reply: Send + 'static;
     /// A refusal by the entity itself (unknown caller, stopped, …): answered, nothing
@@ -19,6 +22,10 @@ pub trait Entity: Send + Sized + 'static {
 
     /// The entity's own id (the actor keeps no second copy of it).
     fn id(&self) -> &Self::Id;
+
+    /// The group the entity counts in while resident, read once at activation; `None` counts it in none (a stopped instance, which no list of
+    /// resident ones shows).
+    fn group(&self) -> Option<Self::Group>;
 
     /// Checks a command before anything else (ownership, state); `Ok(true)` marks a
     /// *cycle* command, which is subject to the throttle.

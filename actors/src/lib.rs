@@ -24,6 +24,7 @@
 //! - **Live settings**: [`Runtime::reconfigure`] replaces the settings while actors run;
 //!   each reader takes the setting at its next use, so nothing in flight is disturbed.
 
+mod census;
 mod config;
 mod entity;
 mod error;

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ractor::{Actor, ActorRef};
 use tokio::sync::Mutex;
 
+use crate::census::{GroupIndex, NOT_COUNTED};
 use crate::entity::Entity;
 use crate::error::CallError;
 use crate::instance_actor::{Hosted, InstanceActor, Msg};
@@ -33,11 +34,26 @@ pub(crate) struct Slot<E: Entity, J: Journal<E>> {
 pub(crate) enum SlotState<E: Entity, J: Journal<E>> {
     /// Not resident: the next call activates it.
     Empty,
-    Live(ActorRef<Msg<E, J>>),
+    Live(Live<E, J>),
     /// Failed too often; restarting after the policy's backoff.
     Backoff,
     /// Failed after the backoff: refuses calls until an explicit restart.
     Failed,
+}
+
+/// A resident entity: its actor, and the census group it counts in.
+pub(crate) struct Live<E: Entity, J: Journal<E>> {
+    pub(crate) actor: ActorRef<Msg<E, J>>,
+    pub(crate) group: GroupIndex,
+}
+
+impl<E: Entity, J: Journal<E>> Clone for Live<E, J> {
+    fn clone(&self) -> Self {
+        Live {
+            actor: self.actor.clone(),
+            group: self.group,
+        }
+    }
 }
 
 impl<E: Entity, J: Journal<E>> HasMailbox for Slot<E, J> {
@@ -89,8 +105,11 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     pub(crate) async fn activate(
         &self,
         id: &E::Id,
-    ) -> Result<ActorRef<Msg<E, J>>, CallError<E::Error, J::Error>> {
+    ) -> Result<Live<E, J>, CallError<E::Error, J::Error>> {
         let entity = self.journal.load(id).await.map_err(CallError::Journal)?;
+        let group = entity
+            .group()
+            .map_or(NOT_COUNTED, |g| self.census.index_of(&g));
         let hosted = Hosted {
             throttle: Throttle::new(entity.last_cycle_at()),
             entity,
@@ -111,6 +130,35 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         if resident > self.tuning.load().max_resident {
             self.over_cap.notify_one();
         }
-        Ok(actor)
+        Ok(Live { actor, group })
+    }
+
+    /// Moves the slot of `id` (whose lock the caller holds) to `next`, keeping the
+    /// census: the only way a slot's state changes once created.
+    pub(crate) fn set(&self, id: &E::Id, state: &mut SlotState<E, J>, next: SlotState<E, J>) {
+        if let Some(group) = state.resident_group() {
+            self.census.shift(group, false);
+        }
+        if let Some(group) = next.resident_group() {
+            self.census.shift(group, true);
+        }
+        let (was, is) = (
+            matches!(state, SlotState::Failed),
+            matches!(next, SlotState::Failed),
+        );
+        if was != is {
+            self.census.mark_failed(id, is);
+        }
+        *state = next;
+    }
+}
+
+impl<E: Entity, J: Journal<E>> SlotState<E, J> {
+    /// The census group this state counts in as resident, if any.
+    fn resident_group(&self) -> Option<GroupIndex> {
+        match self {
+            SlotState::Live(live) if live.group != NOT_COUNTED => Some(live.group),
+            _ => None,
+        }
     }
 }

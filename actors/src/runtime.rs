@@ -11,6 +11,7 @@ use ractor::{Actor, ActorCell, ActorRef};
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::time::Instant;
 
+use crate::census::Census;
 use crate::config::RuntimeConfig;
 use crate::entity::Entity;
 use crate::error::CallError;
@@ -45,6 +46,8 @@ pub(crate) struct Inner<E: Entity, J: Journal<E>> {
     pub(crate) incidents: Incidents,
     pub(crate) counters: Arc<Counters>,
     pub(crate) resident: AtomicUsize,
+    /// Resident and failed entities per group.
+    pub(crate) census: Census<E::Group, E::Id>,
     /// Wakes the passivation sweeper when the resident set passes the cap (or the
     /// settings changed).
     pub(crate) over_cap: Notify,
@@ -67,6 +70,7 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
             incidents: Incidents::default(),
             counters: Arc::default(),
             resident: AtomicUsize::new(0),
+            census: Census::default(),
             over_cap: Notify::new(),
             closing: AtomicBool::new(false),
             stopped: Notify::new(),
@@ -91,12 +95,13 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
                 return Err(CallError::ShuttingDown);
             }
             let actor = match &*state {
-                SlotState::Live(actor) => actor.clone(),
+                SlotState::Live(live) => live.actor.clone(),
                 SlotState::Failed => return Err(CallError::Failed),
                 SlotState::Backoff => return Err(CallError::Interrupted),
                 SlotState::Empty => match inner.activate(id).await {
-                    Ok(actor) => {
-                        *state = SlotState::Live(actor.clone());
+                    Ok(live) => {
+                        let actor = live.actor.clone();
+                        inner.set(id, &mut state, SlotState::Live(live));
                         actor
                     }
                     Err(e) => {
@@ -135,13 +140,13 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         let inner = &self.inner;
         let slot = inner.slot(id);
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(actor) = &*state {
-            actor.stop(Some("restart".into()));
+        if let SlotState::Live(live) = &*state {
+            live.actor.stop(Some("restart".into()));
         }
-        *state = SlotState::Empty;
+        inner.set(id, &mut state, SlotState::Empty);
         inner.failures.remove(id);
-        let actor = inner.activate(id).await?;
-        *state = SlotState::Live(actor);
+        let live = inner.activate(id).await?;
+        inner.set(id, &mut state, SlotState::Live(live));
         Ok(())
     }
 
@@ -149,10 +154,10 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
     pub async fn evict(&self, id: &E::Id) {
         let slot = self.inner.slot(id);
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(actor) = &*state {
-            actor.stop(Some("evicted".into()));
+        if let SlotState::Live(live) = &*state {
+            live.actor.stop(Some("evicted".into()));
         }
-        *state = SlotState::Empty;
+        self.inner.set(id, &mut state, SlotState::Empty);
         drop(state);
         drop(slot);
         self.inner.failures.remove(id);
@@ -198,15 +203,22 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         self.inner.slots.get(id).is_some_and(|slot| failed(&slot))
     }
 
+    /// How many entities of `group` are resident: a lookup, kept as actors start and
+    /// stop (entities activated without a group are not counted).
+    pub fn resident_in(&self, group: &E::Group) -> usize {
+        self.inner.census.resident_in(group)
+    }
+
     /// Every id [`Runtime::is_resident`] holds resident, in one pass over the registry
     /// (as many as are resident, not more).
     pub fn resident_ids(&self) -> Vec<E::Id> {
         self.ids_where(|_, slot| live(slot))
     }
 
-    /// Every id [`Runtime::is_failed`] holds failed.
+    /// Every id [`Runtime::is_failed`] holds failed: as many as there are, whatever the
+    /// resident set.
     pub fn failed_ids(&self) -> Vec<E::Id> {
-        self.ids_where(|_, slot| failed(slot))
+        self.inner.census.failed()
     }
 
     /// The settings in force.
@@ -303,12 +315,12 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             return;
         };
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(actor) = &*state {
+        if let SlotState::Live(live) = &*state {
             let (done, wait) = oneshot::channel();
-            if actor.send_message(Msg::Passivate { done }).is_ok() {
+            if live.actor.send_message(Msg::Passivate { done }).is_ok() {
                 let _ = wait.await;
             }
-            *state = SlotState::Empty;
+            self.set(id, &mut state, SlotState::Empty);
         }
         drop(state);
         drop(slot);

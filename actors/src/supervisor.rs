@@ -88,7 +88,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         for entry in self.slots.iter() {
             match entry.value().state.try_lock() {
                 Ok(state) => {
-                    if matches!(&*state, SlotState::Live(a) if a.get_id() == actor) {
+                    if matches!(&*state, SlotState::Live(l) if l.actor.get_id() == actor) {
                         return Some((entry.key().clone(), entry.value().clone()));
                     }
                 }
@@ -96,8 +96,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             }
         }
         for (id, slot) in busy {
-            let live =
-                matches!(&*slot.state.lock().await, SlotState::Live(a) if a.get_id() == actor);
+            let live = matches!(&*slot.state.lock().await, SlotState::Live(l) if l.actor.get_id() == actor);
             if live {
                 return Some((id, slot));
             }
@@ -112,7 +111,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         };
         tracing::error!(%id, %error, "entity actor failed; restarting from durable state");
         let mut state = slot.state.lock().await;
-        if !matches!(&*state, SlotState::Live(actor) if actor.get_id() == failed) {
+        if !matches!(&*state, SlotState::Live(live) if live.actor.get_id() == failed) {
             return;
         }
         let policy = self.tuning.load().restart.clone();
@@ -120,24 +119,26 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             Decision::Now => {
                 self.incidents
                     .record(id.to_string(), IncidentKind::Restarted, &error);
-                *state = self.restarted(&id).await;
+                let next = self.restarted(&id).await;
+                self.set(&id, &mut state, next);
             }
             Decision::AfterBackoff => {
                 self.incidents
                     .record(id.to_string(), IncidentKind::BackingOff, &error);
-                *state = SlotState::Backoff;
+                self.set(&id, &mut state, SlotState::Backoff);
                 drop(state);
                 tokio::time::sleep(policy.backoff).await;
                 let mut state = slot.state.lock().await;
                 if matches!(*state, SlotState::Backoff) {
-                    *state = self.restarted(&id).await;
+                    let next = self.restarted(&id).await;
+                    self.set(&id, &mut state, next);
                 }
             }
             Decision::GiveUp => {
                 tracing::error!(%id, "entity keeps failing; marked failed until an explicit restart");
                 self.incidents
                     .record(id.to_string(), IncidentKind::MarkedFailed, &error);
-                *state = SlotState::Failed;
+                self.set(&id, &mut state, SlotState::Failed);
             }
         }
     }
@@ -146,7 +147,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     async fn restarted(&self, id: &E::Id) -> SlotState<E, J> {
         self.counters.restarted();
         match self.activate(id).await {
-            Ok(actor) => SlotState::Live(actor),
+            Ok(live) => SlotState::Live(live),
             Err(e) => {
                 tracing::warn!(%id, error = %e, "restart failed; the next call retries");
                 SlotState::Empty

@@ -45,9 +45,15 @@ impl Entity for Counter {
     type Reply = Reply;
     type Error = String;
     type Effect = (Durable, bool);
+    type Group = char;
 
     fn id(&self) -> &String {
         &self.id
+    }
+
+    /// Grouped by the id's first letter.
+    fn group(&self) -> Option<char> {
+        self.id.chars().next()
     }
 
     fn admit(&self, command: &Command) -> Result<bool, String> {
@@ -341,6 +347,9 @@ async fn an_entity_that_keeps_failing_waits_for_an_explicit_restart() {
             .is_ok()
     );
     assert!(rt.is_failed(&id));
+    assert_eq!(rt.failed_ids(), [id.clone()]);
+    // Failed is not resident; the bystander is, in its group.
+    assert_eq!((rt.resident_in(&'d'), rt.resident_in(&'b')), (0, 1));
     // The supervision log tells the story, reason included.
     let kinds: Vec<IncidentKind> = rt
         .incidents()
@@ -361,7 +370,36 @@ async fn an_entity_that_keeps_failing_waits_for_an_explicit_restart() {
     assert_eq!(rt.counts().restarts, 3);
     rt.restart(&id).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(!rt.is_failed(&id));
+    assert!(rt.failed_ids().is_empty());
+    assert_eq!(rt.resident_in(&'d'), 1);
     assert_eq!(get(&rt, "doomed").await.0, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn residents_are_counted_per_group_as_they_come_and_go() {
+    let (rt, _) = start(config()).await;
+    for id in ["a1", "a2", "a3", "b1"] {
+        assert!(rt.call(&id.to_owned(), Command::Add(1)).await.is_ok());
+    }
+    assert_eq!(
+        (
+            rt.resident_in(&'a'),
+            rt.resident_in(&'b'),
+            rt.resident_in(&'c')
+        ),
+        (3, 1, 0)
+    );
+    rt.passivate(&"a1".to_owned()).await;
+    rt.evict(&"a2".to_owned()).await;
+    rt.restart(&"b1".to_owned())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((rt.resident_in(&'a'), rt.resident_in(&'b')), (1, 1));
+    // Back by the next call.
+    assert!(rt.call(&"a1".to_owned(), Command::Get).await.is_ok());
+    assert_eq!(rt.resident_in(&'a'), 2);
+    rt.shutdown().await;
+    assert_eq!((rt.resident_in(&'a'), rt.resident_in(&'b')), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -113,9 +113,16 @@ impl Entity for Instance {
     type Reply = Reply;
     type Error = Refusal;
     type Effect = Append;
+    type Group = AccountId;
 
     fn id(&self) -> &InstanceId {
         &self.id
+    }
+
+    /// Counted per account; a stopped instance lists as stopped, never as active (the
+    /// stop and start routes passivate it, so that it is counted anew on activation).
+    fn group(&self) -> Option<AccountId> {
+        (!self.stopped).then(|| self.account.clone())
     }
 
     fn admit(&self, command: &Command) -> Result<bool, Refusal> {

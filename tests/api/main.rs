@@ -95,6 +95,7 @@ on_both_backends!(
     instances_are_created_read_listed_changed_and_deleted,
     lists_page_by_cursor_as_they_do_by_offset,
     residency_filters_list_and_count_what_is_resident,
+    a_resident_instance_far_down_a_long_list_is_listed,
     another_accounts_instances_are_invisible,
     process_and_batch_answer_the_spec_shapes,
     a_bad_batch_item_applies_nothing,

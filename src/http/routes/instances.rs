@@ -1,7 +1,5 @@
 //! `/v1/instances`: create, list, get, patch, delete, restore.
 
-use std::collections::HashSet;
-
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -100,8 +98,8 @@ pub async fn create_instance(
     Err(StoreError::Fenced.into())
 }
 
-/// Residency is known only to the runtime: a `status=passivated` page is read in keyset
-/// chunks of this many, skipping the resident and failed ones.
+/// Residency is known only to the runtime: a residency page is read in keyset chunks of
+/// this many, keeping the resident (or the passivated) ones.
 const SCAN_PAGE: u32 = 500;
 
 #[utoipa::path(
@@ -140,9 +138,9 @@ pub async fn list_page(
             Some(Status::Active | Status::Passivated) => Some(false),
             Some(Status::Failed) | None => None,
         },
-        // Those the runtime holds: as many as are resident, whatever the account's size.
+        // The failed ones, few, are the runtime's to name; the resident ones are read by
+        // `Listing::active`.
         ids: match query.status {
-            Some(Status::Active) => Some(state.instances.resident_ids()),
             Some(Status::Failed) => Some(state.instances.failed_ids()),
             _ => None,
         },
@@ -174,13 +172,9 @@ pub async fn list_page(
         descending,
     };
     let listed = match query.status {
+        Some(Status::Active) => listing.active(&page).await?,
         Some(Status::Passivated) => listing.passivated(&page).await?,
-        _ => {
-            state
-                .store
-                .list_instances(&account.id, &filter, sort, descending, page.clone())
-                .await?
-        }
+        _ => listing.stored(&filter, page.clone()).await?,
     };
     let next = cursor::after(scope, &listed, |r| position(sort, r));
     let pagination = Pagination::new(&page, listed.total, next);
@@ -220,76 +214,113 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// The page of the instances in storage only, and how many there are: the filter's
-    /// total less the resident and failed ones among it (counted over those ids); the
-    /// page read in order, skipping those, so its cost grows with the resident set and
-    /// the depth, not with the account.
-    async fn passivated(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
-        let mut held = self.state.instances.resident_ids();
-        held.extend(self.state.instances.failed_ids());
-        let count_only = Page {
-            limit: 0,
-            offset: 0,
-            after: None,
-        };
-        let store = &self.state.store;
-        let (sort, descending) = (self.sort, self.descending);
-        let all = store
-            .list_instances(
-                &self.account.id,
-                self.filter,
-                sort,
-                descending,
-                count_only.clone(),
-            )
-            .await?
-            .total;
-        let among_held = InstanceFilter {
-            ids: Some(held),
+    /// A page of the account's instances under `filter`, as the store reads it.
+    async fn stored(
+        &self,
+        filter: &InstanceFilter,
+        page: Page,
+    ) -> Result<Paged<InstanceRecord>, ApiError> {
+        Ok(self
+            .state
+            .store
+            .list_instances(&self.account.id, filter, self.sort, self.descending, page)
+            .await?)
+    }
+
+    /// How many instances `filter` covers (read from the counts the store keeps, or
+    /// among the filter's ids).
+    async fn total(&self, filter: &InstanceFilter) -> Result<u64, ApiError> {
+        Ok(self.stored(filter, Page::first(0)).await?.total)
+    }
+
+    /// The resident instances among the filter, in the list's order.
+    ///
+    /// Without a user tag, the total is the runtime's count for the account and the page is
+    /// the list read in order, keeping the resident ones: about `rows / resident` rows
+    /// read per row kept, whatever the account's size. Where those are few or lie at the
+    /// far end of the list, the walk stops after reading as many rows as the account has
+    /// resident instances, and the page is read among the runtime's resident ids instead
+    /// (a walk over the registry and one probe per resident id, as a user tag always
+    /// costs: the runtime counts residents per account only).
+    async fn active(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
+        let instances = &self.state.instances;
+        if self.filter.user.is_none() {
+            let resident = instances.resident_in(&self.account.id) as u64;
+            if resident == 0 {
+                return Ok(Paged::cut(Vec::new(), page.limit, 0));
+            }
+            let budget = resident.max(u64::from(SCAN_PAGE));
+            if let Some(items) = self
+                .walk(page, budget, |id| instances.is_resident(id))
+                .await?
+            {
+                return Ok(Paged::cut(items, page.limit, resident));
+            }
+        }
+        let among_resident = InstanceFilter {
+            ids: Some(instances.resident_ids()),
             ..self.filter.clone()
         };
-        let not_stored = store
-            .list_instances(&self.account.id, &among_held, sort, descending, count_only)
+        self.stored(&among_resident, page.clone()).await
+    }
+
+    /// The page of the instances in storage only, and how many there are: the filter's
+    /// total less the resident and failed ones among it (without a user tag, the
+    /// resident ones from the runtime's count for the account; else counted over their
+    /// ids). The page is the list read in order, skipping those, so its cost grows with
+    /// the share of resident ones and the depth, not with the account.
+    async fn passivated(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
+        let instances = &self.state.instances;
+        let all = self.total(self.filter).await?;
+        let failed = instances.failed_ids();
+        let failed = if failed.is_empty() {
+            0
+        } else {
+            self.total(&InstanceFilter {
+                ids: Some(failed),
+                ..self.filter.clone()
+            })
             .await?
-            .total;
-        let held: HashSet<InstanceId> = among_held.ids.unwrap_or_default().into_iter().collect();
-        let wanted = page.limit as usize + 1;
-        let (mut skip, mut items) = (page.offset, Vec::new());
-        self.scan(page.after.clone(), |r| {
-            if !held.contains(&r.id) {
-                if skip > 0 {
-                    skip -= 1;
-                } else {
-                    items.push(r);
-                }
+        };
+        let resident = match self.filter.user {
+            None => instances.resident_in(&self.account.id) as u64,
+            Some(_) => {
+                self.total(&InstanceFilter {
+                    ids: Some(instances.resident_ids()),
+                    ..self.filter.clone()
+                })
+                .await?
             }
-            items.len() < wanted
-        })
-        .await?;
+        };
+        let items = self
+            .walk(page, u64::MAX, |id| {
+                !instances.is_resident(id) && !instances.is_failed(id)
+            })
+            .await?
+            .unwrap_or_default();
         Ok(Paged::cut(
             items,
             page.limit,
-            all.saturating_sub(not_stored),
+            all.saturating_sub(resident + failed),
         ))
     }
 
-    /// Shows `visit` every instance of the list after `from` (or from its start), in
-    /// order, until it answers false.
-    async fn scan(
+    /// The page's rows among those `keep` keeps, and one more if there is one, read in
+    /// the list's order from the page's position (skipping its offset); `None` if that
+    /// took more than `budget` rows.
+    async fn walk(
         &self,
-        from: Option<Position>,
-        mut visit: impl FnMut(InstanceRecord) -> bool,
-    ) -> Result<(), ApiError> {
-        let mut after = from;
+        page: &Page,
+        budget: u64,
+        keep: impl Fn(&InstanceId) -> bool,
+    ) -> Result<Option<Vec<InstanceRecord>>, ApiError> {
+        let wanted = page.limit as usize + 1;
+        let (mut skip, mut items, mut read) = (page.offset, Vec::new(), 0u64);
+        let mut after = page.after.clone();
         loop {
             let chunk = self
-                .state
-                .store
-                .list_instances(
-                    &self.account.id,
+                .stored(
                     self.filter,
-                    self.sort,
-                    self.descending,
                     Page {
                         limit: SCAN_PAGE,
                         offset: 0,
@@ -299,12 +330,24 @@ impl Listing<'_> {
                 .await?;
             after = chunk.items.last().map(|r| position(self.sort, r));
             for record in chunk.items {
-                if !visit(record) {
-                    return Ok(());
+                read += 1;
+                if !keep(&record.id) {
+                    continue;
+                }
+                if skip > 0 {
+                    skip -= 1;
+                } else {
+                    items.push(record);
+                    if items.len() == wanted {
+                        return Ok(Some(items));
+                    }
                 }
             }
             if !chunk.more {
-                return Ok(());
+                return Ok(Some(items));
+            }
+            if read >= budget {
+                return Ok(None);
             }
         }
     }

@@ -62,6 +62,9 @@ pub async fn start(
 ) -> Result<Json<Data<InstanceBody>>, ApiError> {
     let id = instance_id(&id)?;
     set_stopped(&state, &account, &id, false).await?;
+    // Resident while stopped (a refused call activated it), it counted as no account's
+    // resident instance: activated anew, it does (`Entity::group`).
+    state.instances.passivate(&id).await;
     Ok(Json(Data {
         data: body(&state, &account, &id).await?,
     }))

@@ -63,7 +63,8 @@ pub use ops::{
     the_server_keeps_serving_past_its_shutdown_deadline,
 };
 pub use pages::{
-    lists_page_by_cursor_as_they_do_by_offset, residency_filters_list_and_count_what_is_resident,
+    a_resident_instance_far_down_a_long_list_is_listed, lists_page_by_cursor_as_they_do_by_offset,
+    residency_filters_list_and_count_what_is_resident,
 };
 pub use personas::{
     a_submitted_test_is_scored_applied_and_created_from, personas_are_the_documented_twelve,

@@ -37,6 +37,22 @@ async fn walk_by_cursor(server: &TestServer, path: &str, key: &str) -> Vec<Value
     }
 }
 
+/// The ids of a list's first page, and its total.
+async fn listed(server: &TestServer, list: &str) -> (Vec<String>, Value) {
+    let page = server.get(list).await;
+    assert_eq!(page.status, StatusCode::OK, "{list}: {}", page.body);
+    let ids = data(&page)
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    (ids, page.body["pagination"]["total"].clone())
+}
+
 /// The same list read whole by offset.
 async fn read_by_offset(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     let separator = if path.contains('?') { '&' } else { '?' };
@@ -280,5 +296,57 @@ pub async fn residency_filters_list_and_count_what_is_resident(db: Db) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let active = server.get("/v1/instances?status=active").await;
     assert_eq!(active.body["pagination"]["total"], 3, "{}", active.body);
+    // A call refused for being stopped brings it back into memory, still not running.
+    let process = format!("/v1/instances/{}/process", ids[3]);
+    let refused = server
+        .post(&process, &observation("EXPLORATION", 0.6))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    let (active, total) = listed(&server, "/v1/instances?status=active").await;
+    assert_eq!((active.len(), total), (3, Value::from(3)));
+    assert!(!active.contains(&ids[3]));
+    // Started, it is in storage until its next call, then running.
+    let r = server
+        .post_empty(&format!("/v1/instances/{}/start", ids[3]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (passivated, _) = listed(&server, "/v1/instances?status=passivated").await;
+    assert!(passivated.contains(&ids[3]), "{passivated:?}");
+    let r = server
+        .post(&process, &observation("EXPLORATION", 0.6))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (active, total) = listed(&server, "/v1/instances?status=active").await;
+    assert_eq!((active.len(), total), (4, Value::from(4)));
+    server.terminate().await;
+}
+
+/// A residency page whose instances lie past the first few hundred of the list is read
+/// among the runtime's resident ids instead of by walking the list: the same answer.
+pub async fn a_resident_instance_far_down_a_long_list_is_listed(db: Db) {
+    let server = TestServer::start(db, &[]).await;
+    let mut ids = Vec::new();
+    for k in 0..520 {
+        ids.push(create(&server, &format!(r#"{{"name":"n-{k}"}}"#)).await);
+    }
+    let oldest = &ids[0];
+    let r = server
+        .get(&format!("/v1/instances/{oldest}/snapshot"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for list in [
+        "/v1/instances?status=active",
+        "/v1/instances?status=active&order=asc",
+    ] {
+        let (listed, total) = listed(&server, list).await;
+        assert_eq!(
+            (listed, total),
+            (vec![oldest.clone()], Value::from(1)),
+            "{list}"
+        );
+    }
+    let (first, total) = listed(&server, "/v1/instances?status=passivated&limit=100").await;
+    assert_eq!((first.len(), total), (100, Value::from(519)));
+    assert!(!first.contains(oldest));
     server.terminate().await;
 }
