@@ -7,7 +7,7 @@
 use crate::ids::{AccountId, InstanceId};
 
 use super::records::{InstanceFilter, InstanceRecord, Page, Paged, Position, SortKey};
-use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
+use super::rows::{InstanceRow, corrupt, instance_select, signed};
 use super::{Backend, Store, StoreError, with_pool};
 
 /// A live instance, as lists test it: the predicate of the partial list indexes, so that
@@ -96,8 +96,9 @@ impl Store {
             n += 2;
         }
         let list = format!(
-            "{INSTANCE_SELECT} WHERE {conditions} ORDER BY {column} {direction}, i.id {direction} \
+            "{} WHERE {conditions} ORDER BY {column} {direction}, i.id {direction} \
              LIMIT ${} OFFSET ${}",
+            instance_select(self.backend()),
             n + 1,
             n + 2
         );

@@ -11,7 +11,7 @@ use crate::timestamp::Timestamp;
 
 use super::fence::{Fence, bind_fence, claim_sql};
 use super::records::{InstanceMeta, InstanceRecord, NewInstance, StoredInstance};
-use super::rows::{INSTANCE_SELECT, InstanceRow, corrupt, signed};
+use super::rows::{InstanceRow, corrupt, instance_select, signed};
 use super::{Store, StoreError, micros, with_pool};
 
 /// A live instance, as statements about one instance (by primary key) test it. Not
@@ -42,8 +42,10 @@ impl Store {
         account: &AccountId,
         id: &InstanceId,
     ) -> Result<InstanceRecord, StoreError> {
-        let sql =
-            format!("{INSTANCE_SELECT} WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}");
+        let sql = format!(
+            "{} WHERE i.id = $1 AND i.account_id = $2 AND {LIVE_BY_KEY}",
+            instance_select(self.backend())
+        );
         let row: Option<InstanceRow> = with_pool!(self.backend(), |pool| {
             sqlx::query_as(&sql)
                 .bind(id.as_str())

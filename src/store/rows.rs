@@ -10,11 +10,11 @@ use crate::engine::{DriftLevel, EngineVersion, Mode, Observation, StressState, U
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::timestamp::Timestamp;
 
-use super::StoreError;
 use super::records::{
     DriftEvent, DriftRecord, HistoryEntry, InstanceMeta, InstanceRecord, KeyRecord, SnapshotRecord,
     Summary,
 };
+use super::{Backend, StoreError};
 
 /// The instance and snapshot-summary columns of [`InstanceRow`], shared by the queries
 /// that read it.
@@ -27,18 +27,40 @@ macro_rules! instance_columns {
     };
 }
 
-/// The columns of [`InstanceRow`]: an instance, its snapshot's summary and the summary of
-/// its newest history row (whichever is newer is the instance's current state).
-pub(super) const INSTANCE_SELECT: &str = concat!(
-    instance_columns!(),
-    "
+/// The summary of the newest history row, as [`InstanceRow`] names it.
+macro_rules! newest_history_columns {
+    () => {
+        "
        h.seq AS last_seq, h.energy_level AS last_energy, h.stress_state AS last_stress,
        h.stability_index AS last_stability
 FROM instances i
-JOIN snapshots s ON s.instance_id = i.id
+JOIN snapshots s ON s.instance_id = i.id"
+    };
+}
+
+/// The columns of [`InstanceRow`]: an instance, its snapshot's summary and the summary of
+/// its newest history row (whichever is newer is the instance's current state), as the
+/// backend reads them. PostgreSQL takes the newest history row in one descending probe
+/// of each partition's key; SQLite, without `LATERAL`, finds its seq and then the row.
+pub(super) fn instance_select(backend: &Backend) -> &'static str {
+    match backend {
+        Backend::Postgres(_) => concat!(
+            instance_columns!(),
+            newest_history_columns!(),
+            "
+LEFT JOIN LATERAL (SELECT hh.seq, hh.energy_level, hh.stress_state, hh.stability_index
+                   FROM history hh WHERE hh.instance_id = i.id
+                   ORDER BY hh.seq DESC LIMIT 1) h ON TRUE"
+        ),
+        Backend::Sqlite(_) => concat!(
+            instance_columns!(),
+            newest_history_columns!(),
+            "
 LEFT JOIN history h ON h.instance_id = i.id
      AND h.seq = (SELECT MAX(hh.seq) FROM history hh WHERE hh.instance_id = i.id)"
-);
+        ),
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct InstanceRow {
