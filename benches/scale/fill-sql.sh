@@ -40,7 +40,7 @@ for ((from = 0; from < N; from += 1000000)); do
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
                        stopped, persona, engine_version, created_at, updated_at)
 SELECT 'inst_' || substr(md5('i' || n), 1, 16), t.account_id,
-       CASE WHEN n < $H THEN 'hist-' || n ELSE 'loadtest-' || n END, '', 'u-' || (n % 100000),
+       CASE WHEN n <= $H THEN 'hist-' || n ELSE 'loadtest-' || n END, '', 'u-' || (n % 100000),
        '{}', NULL, FALSE, NULL, t.engine_version, $start_us + 100 * (n + 1),
        $start_us + 100 * (n + 1)
 FROM generate_series($from, $to - 1) AS n, instances t WHERE t.id = '$template';
@@ -54,7 +54,7 @@ SQL
   echo "instances: $to"
 done
 
-# History: R rows on each of the first H instances, D on instance 0 (hist-deep).
+# History: D rows on instance 0 (hist-deep), R on each of the H after it.
 now_us=$(sql -c "SELECT (EXTRACT(EPOCH FROM now()) * 1000000)::BIGINT")
 rows() { # first-instance last-instance rows-each
   sql <<SQL
@@ -72,8 +72,8 @@ SQL
 sql -c "UPDATE instances SET name = 'hist-deep' WHERE id = 'inst_' || substr(md5('i0'), 1, 16)"
 rows 0 0 "$D"
 echo "history: $D rows on hist-deep"
-for ((from = 1; from < H; from += 500)); do
-  to=$(( from + 499 < H - 1 ? from + 499 : H - 1 ))
+for ((from = 1; from <= H; from += 500)); do
+  to=$(( from + 499 < H ? from + 499 : H ))
   rows "$from" "$to" "$R"
   echo "history: instances $to"
 done

@@ -2,12 +2,13 @@
 //! under the filters, with its exact total from the counts the triggers of `instances`
 //! keep (migrations 0005, 0006) — or, among a set of ids the runtime alone knows (its
 //! resident or failed instances), counted over that set: either way bounded by what is
-//! asked, not by the account's size.
+//! asked, not by the account's size. Lists that only the runtime can filter (residency)
+//! walk the list's keys first and read whole rows only for the instances kept.
 
 use crate::ids::{AccountId, InstanceId};
 
 use super::records::{InstanceFilter, InstanceRecord, Page, Paged, Position, SortKey};
-use super::rows::{InstanceRow, corrupt, instance_select, signed};
+use super::rows::{InstanceRow, corrupt, instance_id, instance_select, signed};
 use super::{Backend, Store, StoreError, with_pool};
 
 /// A live instance, as lists test it: the predicate of the partial list indexes, so that
@@ -21,6 +22,40 @@ enum KeyValue<'a> {
     Text(&'a str),
 }
 
+/// A list's statement, less its columns: the filter's conditions (which its count shares),
+/// the keyset condition and the order, and the values they bind — the account, the user
+/// tag, the ids, then the keyset position, numbered in that order.
+struct ListSql<'a> {
+    conditions: String,
+    keyset: String,
+    order: String,
+    /// The number of the last placeholder.
+    n: usize,
+    user: Option<&'a str>,
+    ids: Option<String>,
+    after: Option<(KeyValue<'a>, &'a str)>,
+}
+
+/// Binds a [`ListSql`]'s values to `q`: the account, the user tag, the ids and, unless
+/// `$filter_only`, the keyset position.
+macro_rules! bind_list {
+    ($q:expr, $parts:expr, $account:expr, $filter_only:expr) => {{
+        let mut q = $q.bind($account.as_str());
+        if let Some(user) = $parts.user {
+            q = q.bind(user);
+        }
+        if let Some(ids) = &$parts.ids {
+            q = q.bind(ids.as_str());
+        }
+        match $parts.after {
+            Some(_) if $filter_only => q,
+            None => q,
+            Some((KeyValue::Micros(at), id)) => q.bind(at).bind(id),
+            Some((KeyValue::Text(name), id)) => q.bind(name).bind(id),
+        }
+    }};
+}
+
 impl Store {
     /// One page of the account's live instances (by offset, or after a position of
     /// the same sort), and how many there are in all.
@@ -32,6 +67,136 @@ impl Store {
         descending: bool,
         page: Page,
     ) -> Result<Paged<InstanceRecord>, StoreError> {
+        let parts = self.list_sql(filter, sort, descending, page.after.as_ref())?;
+        let list = format!(
+            "{} WHERE {} {} ORDER BY {} LIMIT ${} OFFSET ${}",
+            instance_select(self.backend()),
+            parts.conditions,
+            parts.keyset,
+            parts.order,
+            parts.n + 1,
+            parts.n + 2
+        );
+        // Among given ids, the total is theirs: counted, at most one primary-key probe
+        // per id; else from the counts the triggers keep.
+        let count = match &parts.ids {
+            Some(_) => format!(
+                "SELECT COUNT(*), CAST(0 AS BIGINT) FROM instances i WHERE {}",
+                parts.conditions
+            ),
+            None => counts_sql(filter).to_owned(),
+        };
+        let (rows, counts): (Vec<InstanceRow>, (i64, i64)) = with_pool!(self.backend(), |pool| {
+            // A page of no rows asks only for the total: the list is not read (among a
+            // large set of ids, it is the costlier statement of the two).
+            let rows = if page.limit == 0 {
+                Vec::new()
+            } else {
+                bind_list!(sqlx::query_as(&list), parts, account, false)
+                    .bind(i64::from(page.limit) + 1)
+                    .bind(signed(page.offset))
+                    .fetch_all(pool)
+                    .await?
+            };
+            let counts = bind_list!(sqlx::query_as(&count), parts, account, true)
+                .fetch_one(pool)
+                .await?;
+            Ok::<_, StoreError>((rows, counts))
+        })?;
+        let (live, stopped) = counts;
+        let total = match (&parts.ids, filter.stopped) {
+            (Some(_), _) | (None, None) => live,
+            (None, Some(true)) => stopped,
+            (None, Some(false)) => live - stopped,
+        };
+        Paged::cut(rows, page.limit, super::rows::unsigned(total)?)
+            .try_map(InstanceRecord::try_from)
+    }
+
+    /// Up to `limit` ids of the list after `after` (or from its start), with their
+    /// positions: the sort's index alone, for callers that filter them further and then
+    /// read the rows they keep with [`Store::instances_in_order`].
+    pub async fn list_instance_keys(
+        &self,
+        account: &AccountId,
+        filter: &InstanceFilter,
+        sort: SortKey,
+        descending: bool,
+        after: Option<&Position>,
+        limit: u32,
+    ) -> Result<Vec<(InstanceId, Position)>, StoreError> {
+        let parts = self.list_sql(filter, sort, descending, after)?;
+        let keys = format!(
+            "SELECT i.id, i.created_at, {} FROM instances i WHERE {} {} ORDER BY {} LIMIT ${}",
+            match sort {
+                SortKey::CreatedAt => "CAST(NULL AS TEXT)",
+                SortKey::Name => "i.name",
+            },
+            parts.conditions,
+            parts.keyset,
+            parts.order,
+            parts.n + 1
+        );
+        let rows: Vec<(String, i64, Option<String>)> = with_pool!(self.backend(), |pool| {
+            bind_list!(sqlx::query_as(&keys), parts, account, false)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter()
+            .map(|(id, at, name)| {
+                let position = match name {
+                    None => Position::Created { at, id: id.clone() },
+                    Some(name) => Position::Name {
+                        name,
+                        id: id.clone(),
+                    },
+                };
+                Ok((instance_id(&id)?, position))
+            })
+            .collect()
+    }
+
+    /// The instances among `filter.ids` that `filter` still covers, whole, in the list's
+    /// order.
+    pub async fn instances_in_order(
+        &self,
+        account: &AccountId,
+        filter: &InstanceFilter,
+        sort: SortKey,
+        descending: bool,
+    ) -> Result<Vec<InstanceRecord>, StoreError> {
+        let Some(ids) = &filter.ids else {
+            return Err(StoreError::Corrupt(
+                "instances in order are read among given ids".into(),
+            ));
+        };
+        let parts = self.list_sql(filter, sort, descending, None)?;
+        let list = format!(
+            "{} WHERE {} ORDER BY {} LIMIT ${}",
+            instance_select(self.backend()),
+            parts.conditions,
+            parts.order,
+            parts.n + 1
+        );
+        let limit = i64::try_from(ids.len()).map_err(corrupt)?;
+        let rows: Vec<InstanceRow> = with_pool!(self.backend(), |pool| {
+            bind_list!(sqlx::query_as(&list), parts, account, false)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter().map(InstanceRecord::try_from).collect()
+    }
+
+    /// The parts of a list's statement under `filter`, in `sort`'s order, after `after`.
+    fn list_sql<'a>(
+        &self,
+        filter: &'a InstanceFilter,
+        sort: SortKey,
+        descending: bool,
+        after: Option<&'a Position>,
+    ) -> Result<ListSql<'a>, StoreError> {
         // Only fixed fragments are spliced in; every value is bound.
         let mut conditions = format!("i.account_id = $1 AND {LIVE}");
         let mut n = 1;
@@ -54,14 +219,6 @@ impl Store {
             Some(false) => conditions.push_str(" AND NOT i.stopped"),
             None => {}
         }
-        // Among given ids, the total is theirs: counted, at most one primary-key probe
-        // per id; else from the counts the triggers keep.
-        let count = match &ids {
-            Some(_) => {
-                format!("SELECT COUNT(*), CAST(0 AS BIGINT) FROM instances i WHERE {conditions}")
-            }
-            None => counts_sql(filter).to_owned(),
-        };
         let column = match sort {
             SortKey::CreatedAt => "i.created_at",
             SortKey::Name => "i.name",
@@ -73,7 +230,7 @@ impl Store {
         };
         // A keyset page: the rows beyond the last one of the page before, in the list's
         // order (a range of the sort's index, however deep).
-        let after = match (&page.after, sort) {
+        let after = match (after, sort) {
             (None, _) => None,
             (Some(Position::Created { at, id }), SortKey::CreatedAt) => {
                 Some((KeyValue::Micros(*at), id.as_str()))
@@ -87,58 +244,22 @@ impl Store {
                 ));
             }
         };
-        if after.is_some() {
-            conditions.push_str(&format!(
-                " AND ({column}, i.id) {beyond} (${}, ${})",
-                n + 1,
-                n + 2
-            ));
-            n += 2;
-        }
-        let list = format!(
-            "{} WHERE {conditions} ORDER BY {column} {direction}, i.id {direction} \
-             LIMIT ${} OFFSET ${}",
-            instance_select(self.backend()),
-            n + 1,
-            n + 2
-        );
-        let (rows, counts): (Vec<InstanceRow>, (i64, i64)) = with_pool!(self.backend(), |pool| {
-            let mut q = sqlx::query_as(&list).bind(account.as_str());
-            let mut c = sqlx::query_as(&count).bind(account.as_str());
-            if let Some(user) = &filter.user {
-                q = q.bind(user.as_str());
-                c = c.bind(user.as_str());
+        let keyset = match after {
+            Some(_) => {
+                n += 2;
+                format!("AND ({column}, i.id) {beyond} (${}, ${n})", n - 1)
             }
-            if let Some(ids) = &ids {
-                q = q.bind(ids.as_str());
-                c = c.bind(ids.as_str());
-            }
-            q = match after {
-                None => q,
-                Some((KeyValue::Micros(at), id)) => q.bind(at).bind(id),
-                Some((KeyValue::Text(name), id)) => q.bind(name).bind(id),
-            };
-            // A page of no rows asks only for the total: the list is not read (among a
-            // large set of ids, it is the costlier statement of the two).
-            let rows = if page.limit == 0 {
-                Vec::new()
-            } else {
-                q.bind(i64::from(page.limit) + 1)
-                    .bind(signed(page.offset))
-                    .fetch_all(pool)
-                    .await?
-            };
-            let counts = c.fetch_one(pool).await?;
-            Ok::<_, StoreError>((rows, counts))
-        })?;
-        let (live, stopped) = counts;
-        let total = match (&ids, filter.stopped) {
-            (Some(_), _) | (None, None) => live,
-            (None, Some(true)) => stopped,
-            (None, Some(false)) => live - stopped,
+            None => String::new(),
         };
-        Paged::cut(rows, page.limit, super::rows::unsigned(total)?)
-            .try_map(InstanceRecord::try_from)
+        Ok(ListSql {
+            conditions,
+            keyset,
+            order: format!("{column} {direction}, i.id {direction}"),
+            n,
+            user: filter.user.as_deref(),
+            ids,
+            after,
+        })
     }
 
     /// The rows of a JSON array of ids bound at `$n`, as a subquery.

@@ -250,11 +250,15 @@ impl Listing<'_> {
                 return Ok(Paged::cut(Vec::new(), page.limit, 0));
             }
             let budget = resident.max(u64::from(SCAN_PAGE));
-            if let Some(items) = self
+            if let Some((items, more)) = self
                 .walk(page, budget, |id| instances.is_resident(id))
                 .await?
             {
-                return Ok(Paged::cut(items, page.limit, resident));
+                return Ok(Paged {
+                    items,
+                    total: resident,
+                    more,
+                });
             }
         }
         let among_resident = InstanceFilter {
@@ -292,64 +296,86 @@ impl Listing<'_> {
                 .await?
             }
         };
-        let items = self
+        let (items, more) = self
             .walk(page, u64::MAX, |id| {
                 !instances.is_resident(id) && !instances.is_failed(id)
             })
             .await?
             .unwrap_or_default();
-        Ok(Paged::cut(
+        Ok(Paged {
             items,
-            page.limit,
-            all.saturating_sub(resident + failed),
-        ))
+            total: all.saturating_sub(resident + failed),
+            more,
+        })
     }
 
-    /// The page's rows among those `keep` keeps, and one more if there is one, read in
-    /// the list's order from the page's position (skipping its offset); `None` if that
-    /// took more than `budget` rows.
+    /// The page's rows among those `keep` keeps, read in the list's order from the page's
+    /// position (skipping its offset), and whether more follow; `None` if that took more
+    /// than `budget` rows. The walk reads the list's keys alone; only the rows kept are
+    /// read whole.
     async fn walk(
         &self,
         page: &Page,
         budget: u64,
         keep: impl Fn(&InstanceId) -> bool,
-    ) -> Result<Option<Vec<InstanceRecord>>, ApiError> {
+    ) -> Result<Option<(Vec<InstanceRecord>, bool)>, ApiError> {
         let wanted = page.limit as usize + 1;
-        let (mut skip, mut items, mut read) = (page.offset, Vec::new(), 0u64);
+        let (mut skip, mut kept, mut read) = (page.offset, Vec::new(), 0u64);
         let mut after = page.after.clone();
-        loop {
+        let ended = loop {
             let chunk = self
-                .stored(
+                .state
+                .store
+                .list_instance_keys(
+                    &self.account.id,
                     self.filter,
-                    Page {
-                        limit: SCAN_PAGE,
-                        offset: 0,
-                        after: after.clone(),
-                    },
+                    self.sort,
+                    self.descending,
+                    after.as_ref(),
+                    SCAN_PAGE,
                 )
                 .await?;
-            after = chunk.items.last().map(|r| position(self.sort, r));
-            for record in chunk.items {
+            let last = chunk.len() < SCAN_PAGE as usize;
+            for (id, position) in chunk {
                 read += 1;
-                if !keep(&record.id) {
+                after = Some(position);
+                if !keep(&id) {
                     continue;
                 }
                 if skip > 0 {
                     skip -= 1;
                 } else {
-                    items.push(record);
-                    if items.len() == wanted {
-                        return Ok(Some(items));
+                    kept.push(id);
+                    if kept.len() == wanted {
+                        break;
                     }
                 }
             }
-            if !chunk.more {
-                return Ok(Some(items));
+            if last || kept.len() == wanted {
+                break true;
             }
             if read >= budget {
-                return Ok(None);
+                break false;
             }
+        };
+        if !ended {
+            return Ok(None);
         }
+        let more = kept.len() == wanted;
+        kept.truncate(page.limit as usize);
+        if kept.is_empty() {
+            return Ok(Some((Vec::new(), more)));
+        }
+        let among_kept = InstanceFilter {
+            ids: Some(kept),
+            ..self.filter.clone()
+        };
+        let items = self
+            .state
+            .store
+            .instances_in_order(&self.account.id, &among_kept, self.sort, self.descending)
+            .await?;
+        Ok(Some((items, more)))
     }
 }
 
