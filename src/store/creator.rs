@@ -1,6 +1,6 @@
 //! Group-committed creation: concurrent creates share one transaction and one commit,
-//! as cycles do in the writer. PostgreSQL takes a batch as two array-bound statements
-//! (the instances, then the first snapshots of those inserted); SQLite as one
+//! as cycles do in the writer. PostgreSQL takes a batch as one array-bound statement
+//! (the instances, and the first snapshots of those inserted); SQLite as one
 //! transaction of single-row statements (one fsync either way). Each create is answered
 //! after the commit that holds it. A batch that fails for a reason other than the
 //! database being unreachable is retried one create at a time, so one bad row fails
@@ -144,33 +144,37 @@ async fn insert(backend: &Backend, rows: &[Row<'_>]) -> Result<HashSet<String>, 
     }
 }
 
-/// A batch's instances; a fenced row (`epoch` not null) only while its shard's lease
-/// is held at that epoch.
-const POSTGRES_INSTANCES: &str = "\
-INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                       stopped, persona, engine_version, created_at, updated_at, owner_epoch)
-SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
-       FALSE, n.persona, n.engine_version, n.created_at, n.created_at, COALESCE(n.epoch, 0)
-FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
-            $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BIGINT[], $11::BIGINT[],
-            $12::INTEGER[], $13::TEXT[])
-    AS n (id, account_id, name, description, user_tag, metadata, cycle_cap, persona,
-          engine_version, created_at, epoch, shard, node)
-WHERE n.epoch IS NULL OR EXISTS (
-    SELECT 1 FROM shard_lease l
-    WHERE l.shard_id = n.shard AND l.node_id = n.node AND l.epoch = n.epoch FOR SHARE)
-RETURNING id";
-
-/// The first snapshots of the instances inserted (`$10`: their ids).
-const POSTGRES_SNAPSHOTS: &str = "\
+/// A batch's instances and their first snapshots, in one statement (one round trip and
+/// the commit of its own transaction); a fenced row (`epoch` not null) only while its
+/// shard's lease is held at that epoch. Answers the ids inserted.
+const POSTGRES_CREATE: &str = "\
+WITH n AS (
+    SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                         $6::TEXT[], $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BIGINT[],
+                         $11::BIGINT[], $12::INTEGER[], $13::TEXT[], $14::TEXT[], $15::TEXT[],
+                         $16::DOUBLE PRECISION[], $17::TEXT[], $18::DOUBLE PRECISION[])
+        AS n (id, account_id, name, description, user_tag, metadata, cycle_cap, persona,
+              engine_version, created_at, epoch, shard, node, snapshot_id, state,
+              energy_level, stress_state, stability_index)
+), inserted AS (
+    INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
+                           stopped, persona, engine_version, created_at, updated_at,
+                           owner_epoch)
+    SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
+           FALSE, n.persona, n.engine_version, n.created_at, n.created_at,
+           COALESCE(n.epoch, 0)
+    FROM n
+    WHERE n.epoch IS NULL OR EXISTS (
+        SELECT 1 FROM shard_lease l
+        WHERE l.shard_id = n.shard AND l.node_id = n.node AND l.epoch = n.epoch FOR SHARE)
+    RETURNING id
+)
 INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
                        stability_index, written_at)
-SELECT s.instance_id, s.id, 0, s.state, NULL, s.energy_level, s.stress_state,
-       s.stability_index, s.written_at
-FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::DOUBLE PRECISION[], $5::TEXT[],
-            $6::DOUBLE PRECISION[], $7::BIGINT[])
-    AS s (instance_id, id, state, energy_level, stress_state, stability_index, written_at)
-WHERE s.instance_id = ANY($8::TEXT[])";
+SELECT n.id, n.snapshot_id, 0, n.state, NULL, n.energy_level, n.stress_state,
+       n.stability_index, n.created_at
+FROM n JOIN inserted ON inserted.id = n.id
+RETURNING instance_id";
 
 /// One column of the batch, as the array a statement binds.
 fn column<'a, T>(rows: &'a [Row<'a>], value: impl Fn(&'a Row<'a>) -> T) -> Vec<T> {
@@ -178,8 +182,7 @@ fn column<'a, T>(rows: &'a [Row<'a>], value: impl Fn(&'a Row<'a>) -> T) -> Vec<T
 }
 
 async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
-    let mut tx = pool.begin().await?;
-    let inserted: Vec<String> = sqlx::query_scalar(POSTGRES_INSTANCES)
+    let inserted: Vec<String> = sqlx::query_scalar(POSTGRES_CREATE)
         .bind(column(rows, |r| r.new.id.as_str()))
         .bind(column(rows, |r| r.new.account_id.as_str()))
         .bind(column(rows, |r| r.new.meta.name.as_str()))
@@ -193,22 +196,13 @@ async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, St
         .bind(column(rows, |r| r.fence.map(Fence::epoch_value)))
         .bind(column(rows, |r| r.fence.map(|f| i32::from(f.shard))))
         .bind(column(rows, |r| r.fence.map(|f| &*f.node)))
-        .fetch_all(&mut *tx)
+        .bind(column(rows, |r| r.snapshot_id.as_str()))
+        .bind(column(rows, |r| r.state.as_str()))
+        .bind(column(rows, |r| r.snapshot.summary.energy_level))
+        .bind(column(rows, |r| r.snapshot.summary.stress_state.as_str()))
+        .bind(column(rows, |r| r.snapshot.summary.stability_index))
+        .fetch_all(pool)
         .await?;
-    if !inserted.is_empty() {
-        sqlx::query(POSTGRES_SNAPSHOTS)
-            .bind(column(rows, |r| r.new.id.as_str()))
-            .bind(column(rows, |r| r.snapshot_id.as_str()))
-            .bind(column(rows, |r| r.state.as_str()))
-            .bind(column(rows, |r| r.snapshot.summary.energy_level))
-            .bind(column(rows, |r| r.snapshot.summary.stress_state.as_str()))
-            .bind(column(rows, |r| r.snapshot.summary.stability_index))
-            .bind(column(rows, Row::at))
-            .bind(&inserted)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
     Ok(inserted.into_iter().collect())
 }
 
