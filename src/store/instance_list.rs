@@ -68,14 +68,18 @@ impl Store {
         page: Page,
     ) -> Result<Paged<InstanceRecord>, StoreError> {
         let parts = self.list_sql(filter, sort, descending, page.after.as_ref())?;
+        // The page's ids first, from the sort's index alone; only those rows join their
+        // snapshot and newest history row, however many an offset skips.
         let list = format!(
-            "{} WHERE {} {} ORDER BY {} LIMIT ${} OFFSET ${}",
+            "{} WHERE i.id IN (SELECT i.id FROM instances i WHERE {} {} ORDER BY {} \
+             LIMIT ${} OFFSET ${}) ORDER BY {}",
             instance_select(self.backend()),
             parts.conditions,
             parts.keyset,
             parts.order,
             parts.n + 1,
-            parts.n + 2
+            parts.n + 2,
+            parts.order
         );
         // Among given ids, the total is theirs: counted, at most one primary-key probe
         // per id; else from the counts the triggers keep.

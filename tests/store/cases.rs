@@ -13,7 +13,7 @@ use identity_os::engine::{
 use identity_os::ids::{AccountId, InstanceId, KeyId};
 use identity_os::store::{
     Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta,
-    NewInstance, Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
+    NewInstance, Page, Position, SnapshotRecord, SortKey, Store, StoreError, Summary,
 };
 use identity_os::timestamp::Timestamp;
 
@@ -352,6 +352,40 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
         .list_instances(&a, &nobody, SortKey::Name, false, page(10, 0))
         .await);
     assert_eq!((got.items.len(), got.total), (0, 0));
+
+    // The keys of a list alone, chunk after chunk from a position, as residency pages
+    // walk it; then whole rows of the ones kept that the filter still covers (the
+    // stopped one is not), in the list's order.
+    let key_ids = |keys: &[(InstanceId, Position)]| -> Vec<InstanceId> {
+        keys.iter().map(|(id, _)| id.clone()).collect()
+    };
+    let first = ok(store
+        .list_instance_keys(&a, &all, SortKey::Name, false, None, 2)
+        .await);
+    assert_eq!(key_ids(&first), [ids[1].clone(), ids[3].clone()]);
+    let rest = ok(store
+        .list_instance_keys(&a, &all, SortKey::Name, false, Some(&first[1].1), 10)
+        .await);
+    assert_eq!(
+        key_ids(&rest),
+        [ids[2].clone(), ids[0].clone(), ids[4].clone()]
+    );
+    let newest = ok(store
+        .list_instance_keys(&a, &running, SortKey::CreatedAt, true, None, 10)
+        .await);
+    assert_eq!(key_ids(&newest), [ids[3].clone()]);
+    let kept = InstanceFilter {
+        ids: Some(vec![ids[0].clone(), ids[4].clone(), ids[1].clone()]),
+        stopped: Some(false),
+        ..InstanceFilter::default()
+    };
+    let got = ok(store
+        .instances_in_order(&a, &kept, SortKey::Name, true)
+        .await);
+    assert_eq!(
+        got.iter().map(|r| r.meta.name.as_str()).collect::<Vec<_>>(),
+        ["echo", "delta"]
+    );
 }
 
 pub async fn appended_cycles_replay_after_the_newest_snapshot(store: &Store) {

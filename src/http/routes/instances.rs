@@ -98,8 +98,8 @@ pub async fn create_instance(
     Err(StoreError::Fenced.into())
 }
 
-/// Residency is known only to the runtime: a residency page is read in keyset chunks of
-/// this many, keeping the resident (or the passivated) ones.
+/// Residency is known only to the runtime: a residency page walks the list's keys in
+/// keyset chunks, at least this many when it reads a whole tag or gives up.
 const SCAN_PAGE: u32 = 500;
 
 #[utoipa::path(
@@ -240,26 +240,37 @@ impl Listing<'_> {
     /// read per row kept, whatever the account's size. Where those are few or lie at the
     /// far end of the list, the walk stops after reading as many rows as the account has
     /// resident instances, and the page is read among the runtime's resident ids instead
-    /// (a walk over the registry and one probe per resident id, as a user tag always
-    /// costs: the runtime counts residents per account only).
+    /// (a walk over the registry and one probe per resident id). With a user tag (the
+    /// runtime counts per account only), whichever reads fewer rows: the tag's list walked
+    /// whole, counting, while it holds no more instances than the runtime holds resident
+    /// (a tag is usually one end user's few), else among the resident ids.
     async fn active(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
         let instances = &self.state.instances;
-        if self.filter.user.is_none() {
-            let resident = instances.resident_in(&self.account.id) as u64;
-            if resident == 0 {
-                return Ok(Paged::cut(Vec::new(), page.limit, 0));
+        let all = self.total(self.filter).await?;
+        let resident = |id: &InstanceId| instances.is_resident(id);
+        let walked = match self.filter.user {
+            None => {
+                let here = instances.resident_in(&self.account.id) as u64;
+                if here == 0 || all == 0 {
+                    return Ok(Paged::cut(Vec::new(), page.limit, 0));
+                }
+                let plan = Plan {
+                    budget: here.max(u64::from(SCAN_PAGE)),
+                    share: here as f64 / all as f64,
+                    to_end: false,
+                };
+                self.walk(page, plan, resident)
+                    .await?
+                    .map(|w| w.total(here))
             }
-            let budget = resident.max(u64::from(SCAN_PAGE));
-            if let Some((items, more)) = self
-                .walk(page, budget, |id| instances.is_resident(id))
+            Some(_) if all <= instances.resident_count() as u64 => self
+                .walk(page, Plan::whole(), resident)
                 .await?
-            {
-                return Ok(Paged {
-                    items,
-                    total: resident,
-                    more,
-                });
-            }
+                .map(|w| w.total(0)),
+            Some(_) => None,
+        };
+        if let Some(paged) = walked {
+            return Ok(paged);
         }
         let among_resident = InstanceFilter {
             ids: Some(instances.resident_ids()),
@@ -270,12 +281,18 @@ impl Listing<'_> {
 
     /// The page of the instances in storage only, and how many there are: the filter's
     /// total less the resident and failed ones among it (without a user tag, the
-    /// resident ones from the runtime's count for the account; else counted over their
-    /// ids). The page is the list read in order, skipping those, so its cost grows with
-    /// the share of resident ones and the depth, not with the account.
+    /// resident ones from the runtime's count for the account; with one, counted by
+    /// walking the tag's list whole or over the resident ids, as for `active`).
+    /// The page is the list read in order, skipping those, so its cost grows with the
+    /// share of resident ones and the depth, not with the account.
     async fn passivated(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
         let instances = &self.state.instances;
         let all = self.total(self.filter).await?;
+        let in_storage = |id: &InstanceId| !instances.is_resident(id) && !instances.is_failed(id);
+        if self.filter.user.is_some() && all <= instances.resident_count() as u64 {
+            let walked = self.walk(page, Plan::whole(), in_storage).await?;
+            return Ok(unbounded(walked, page, 0));
+        }
         let failed = instances.failed_ids();
         let failed = if failed.is_empty() {
             0
@@ -296,33 +313,35 @@ impl Listing<'_> {
                 .await?
             }
         };
-        let (items, more) = self
-            .walk(page, u64::MAX, |id| {
-                !instances.is_resident(id) && !instances.is_failed(id)
-            })
-            .await?
-            .unwrap_or_default();
-        Ok(Paged {
-            items,
-            total: all.saturating_sub(resident + failed),
-            more,
-        })
+        let stored = all.saturating_sub(resident + failed);
+        let plan = Plan {
+            budget: u64::MAX,
+            share: stored as f64 / all.max(1) as f64,
+            to_end: false,
+        };
+        let walked = self.walk(page, plan, in_storage).await?;
+        Ok(unbounded(walked, page, stored))
     }
 
     /// The page's rows among those `keep` keeps, read in the list's order from the page's
     /// position (skipping its offset), and whether more follow; `None` if that took more
-    /// than `budget` rows. The walk reads the list's keys alone; only the rows kept are
-    /// read whole.
+    /// than the plan's budget of rows. The walk reads the list's keys alone, in chunks
+    /// sized by the share of rows it expects to keep; only the rows kept are read whole.
     async fn walk(
         &self,
         page: &Page,
-        budget: u64,
+        plan: Plan,
         keep: impl Fn(&InstanceId) -> bool,
-    ) -> Result<Option<(Vec<InstanceRecord>, bool)>, ApiError> {
+    ) -> Result<Option<Walked>, ApiError> {
         let wanted = page.limit as usize + 1;
-        let (mut skip, mut kept, mut read) = (page.offset, Vec::new(), 0u64);
+        let (mut skip, mut kept, mut read, mut counted) = (page.offset, Vec::new(), 0u64, 0u64);
         let mut after = page.after.clone();
-        let ended = loop {
+        loop {
+            let chunk_size = if plan.to_end {
+                SCAN_PAGE
+            } else {
+                plan.chunk(skip + (wanted - kept.len()) as u64)
+            };
             let chunk = self
                 .state
                 .store
@@ -332,50 +351,110 @@ impl Listing<'_> {
                     self.sort,
                     self.descending,
                     after.as_ref(),
-                    SCAN_PAGE,
+                    chunk_size,
                 )
                 .await?;
-            let last = chunk.len() < SCAN_PAGE as usize;
+            let last = chunk.len() < chunk_size as usize;
             for (id, position) in chunk {
                 read += 1;
                 after = Some(position);
                 if !keep(&id) {
                     continue;
                 }
+                counted += 1;
                 if skip > 0 {
                     skip -= 1;
-                } else {
+                } else if kept.len() < wanted {
                     kept.push(id);
-                    if kept.len() == wanted {
+                    if kept.len() == wanted && !plan.to_end {
                         break;
                     }
                 }
             }
-            if last || kept.len() == wanted {
-                break true;
+            if last || (kept.len() == wanted && !plan.to_end) {
+                break;
             }
-            if read >= budget {
-                break false;
+            if read >= plan.budget {
+                return Ok(None);
             }
-        };
-        if !ended {
-            return Ok(None);
         }
         let more = kept.len() == wanted;
         kept.truncate(page.limit as usize);
-        if kept.is_empty() {
-            return Ok(Some((Vec::new(), more)));
-        }
-        let among_kept = InstanceFilter {
-            ids: Some(kept),
-            ..self.filter.clone()
+        let items = if kept.is_empty() {
+            Vec::new()
+        } else {
+            let among_kept = InstanceFilter {
+                ids: Some(kept),
+                ..self.filter.clone()
+            };
+            self.state
+                .store
+                .instances_in_order(&self.account.id, &among_kept, self.sort, self.descending)
+                .await?
         };
-        let items = self
-            .state
-            .store
-            .instances_in_order(&self.account.id, &among_kept, self.sort, self.descending)
-            .await?;
-        Ok(Some((items, more)))
+        Ok(Some(Walked {
+            items,
+            more,
+            counted: plan.to_end.then_some(counted),
+        }))
+    }
+}
+
+/// The page of a walk without a budget, which always ends: `total` unless it counted.
+fn unbounded(walked: Option<Walked>, page: &Page, total: u64) -> Paged<InstanceRecord> {
+    match walked {
+        Some(walked) => walked.total(total),
+        None => Paged::cut(Vec::new(), page.limit, total),
+    }
+}
+
+/// The most keys a residency walk reads at once.
+const MOST_KEYS: u32 = 2_000;
+
+/// How a residency page walks the list.
+#[derive(Clone, Copy)]
+struct Plan {
+    /// The rows it may read before giving up.
+    budget: u64,
+    /// The share of rows it expects to keep, which sizes its chunks.
+    share: f64,
+    /// Whether it reads the whole list, counting what it keeps.
+    to_end: bool,
+}
+
+impl Plan {
+    fn whole() -> Plan {
+        Plan {
+            budget: u64::MAX,
+            share: 1.0,
+            to_end: true,
+        }
+    }
+
+    /// Keys to read for `rows` more kept: as many as the share says, a quarter more,
+    /// between one small chunk and [`MOST_KEYS`].
+    fn chunk(&self, rows: u64) -> u32 {
+        let expected = rows as f64 / self.share.max(1e-6) * 1.25 + 16.0;
+        expected.clamp(64.0, f64::from(MOST_KEYS)) as u32
+    }
+}
+
+/// What a residency walk found: the page, whether more follow and, for a whole walk,
+/// how many it kept in all.
+struct Walked {
+    items: Vec<InstanceRecord>,
+    more: bool,
+    counted: Option<u64>,
+}
+
+impl Walked {
+    /// The page with its total: the walk's count if it read the whole list, else `total`.
+    fn total(self, total: u64) -> Paged<InstanceRecord> {
+        Paged {
+            items: self.items,
+            total: self.counted.unwrap_or(total),
+            more: self.more,
+        }
     }
 }
 
