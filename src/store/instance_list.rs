@@ -68,19 +68,28 @@ impl Store {
         page: Page,
     ) -> Result<Paged<InstanceRecord>, StoreError> {
         let parts = self.list_sql(filter, sort, descending, page.after.as_ref())?;
-        // The page's ids first, from the sort's index alone; only those rows join their
-        // snapshot and newest history row, however many an offset skips.
-        let list = format!(
-            "{} WHERE i.id IN (SELECT i.id FROM instances i WHERE {} {} ORDER BY {} \
-             LIMIT ${} OFFSET ${}) ORDER BY {}",
-            instance_select(self.backend()),
+        // Past an offset, the page's ids come first, from the sort's index alone, so only
+        // the page's rows join their snapshot and newest history row, however many the
+        // offset skips (without one, the planner joins only the page's rows anyway, and
+        // the extra lookup of each row by id would be its only effect).
+        let select = instance_select(self.backend());
+        let page_rows = format!(
+            "{} {} ORDER BY {} LIMIT ${} OFFSET ${}",
             parts.conditions,
             parts.keyset,
             parts.order,
             parts.n + 1,
-            parts.n + 2,
-            parts.order
+            parts.n + 2
         );
+        let list = if page.offset > 0 {
+            format!(
+                "{select} WHERE i.id IN (SELECT i.id FROM instances i WHERE {page_rows}) \
+                 ORDER BY {}",
+                parts.order
+            )
+        } else {
+            format!("{select} WHERE {page_rows}")
+        };
         // Among given ids, the total is theirs: counted, at most one primary-key probe
         // per id; else from the counts the triggers keep.
         let count = match &parts.ids {
