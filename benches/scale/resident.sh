@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# At scale (BENCHMARKS.md, issue 16). On DB (filled by fill.sh and the recovery
-# scenario): activation of N random instances in storage (each read once), `mixed` with
+# At scale (BENCHMARKS.md, issue 16). On DB (filled by fill-sql.sh, or by fill.sh and
+# the recovery scenario): activation of N random instances in storage (each read once), `mixed` with
 # those N resident, list and history pages (list-pages.py, history-pages.py), then a
 # SIGKILL and the time until 10 000 other random instances serve again. Then the same
 # activation and `mixed` on a fresh database holding N instances, for the ratio.
