@@ -347,7 +347,7 @@ async fn an_entity_that_keeps_failing_waits_for_an_explicit_restart() {
             .is_ok()
     );
     assert!(rt.is_failed(&id));
-    assert_eq!(rt.failed_ids(), [id.clone()]);
+    assert_eq!(rt.failed_ids(), std::slice::from_ref(&id));
     // Failed is not resident; the bystander is, in its group.
     assert_eq!((rt.resident_in(&'d'), rt.resident_in(&'b')), (0, 1));
     // The supervision log tells the story, reason included.
