@@ -131,7 +131,6 @@ async fn run(url: &str, n: usize) {
     // durable append (64 appenders in parallel), as /process calls would.
     let journal = StoreJournal {
         store: store.clone(),
-        snapshot_every: 100.into(),
         cluster: None,
     };
     let rows = Arc::new(AtomicU64::new(0));
@@ -141,10 +140,10 @@ async fn run(url: &str, n: usize) {
             let (store, rows) = (store.clone(), rows.clone());
             async move {
                 let loaded = store.load(&id).await.unwrap_or_else(|e| panic!("{e}"));
-                let mut instance = Instance::restore(loaded, 100).unwrap_or_else(|e| panic!("{e}"));
+                let mut instance = Instance::restore(loaded).unwrap_or_else(|e| panic!("{e}"));
                 for k in 0..3 {
                     let processed = instance
-                        .process(&[input(k)], Timestamp::now(), false)
+                        .process(&[input(k)], Timestamp::now(), false, 100)
                         .unwrap_or_else(|e| panic!("{e}"));
                     store
                         .append(processed.append)

@@ -70,7 +70,7 @@ impl Journal<Instance> for Fresh {
             },
             tail: Vec::new(),
         };
-        Instance::restore(stored, 100).map_err(|e| e.to_string())
+        Instance::restore(stored).map_err(|e| e.to_string())
     }
 
     async fn persist(&self, _: &InstanceId, _: Append) -> Result<(), String> {

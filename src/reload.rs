@@ -16,14 +16,12 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{Change, Config, ConfigError, Loaded, Setting, Sources, changes};
 use crate::http::AppState;
-use crate::instance::SnapshotEvery;
 
 /// Swaps the process's log filter (installed by `main`; a test server has none).
 pub type SwapLogFilter = Box<dyn Fn(EnvFilter) -> Result<(), String> + Send + Sync>;
 
 pub struct Reloader {
     state: AppState,
-    snapshot_every: SnapshotEvery,
     log_filter: Option<SwapLogFilter>,
     /// The settings in force with their origins, for `GET /admin/config`.
     settings: ArcSwap<Vec<Setting>>,
@@ -35,12 +33,10 @@ impl Reloader {
     pub fn new(
         state: AppState,
         settings: Vec<Setting>,
-        snapshot_every: SnapshotEvery,
         log_filter: Option<SwapLogFilter>,
     ) -> Reloader {
         Reloader {
             state,
-            snapshot_every,
             log_filter,
             settings: ArcSwap::from_pointee(settings),
             busy: tokio::sync::Mutex::new(()),
@@ -98,7 +94,6 @@ impl Reloader {
         state
             .instances
             .reconfigure(crate::server::runtime_config(&new));
-        self.snapshot_every.set(new.engine.snapshot_every);
         let db = &new.database;
         state.store.set_group_commit(
             db.group_commit_max_rows,

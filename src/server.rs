@@ -21,7 +21,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::shutdown::Shutdown;
 use crate::http::{self, AppState, Services};
 use crate::ids::{AccountId, KeyId};
-use crate::instance::{SnapshotEvery, StoreJournal};
+use crate::instance::StoreJournal;
 use crate::reload::{self, Reloader, SwapLogFilter};
 use crate::store::{Store, StoreOptions};
 use crate::timestamp::Timestamp;
@@ -104,11 +104,9 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
         .map_err(|e| StartError(format!("server.bind: {e}")))?;
     let cluster = join_cluster(&config, local).await?;
 
-    let snapshot_every = SnapshotEvery::new(config.engine.snapshot_every);
     let instances = actors::Runtime::start(
         StoreJournal {
             store: store.clone(),
-            snapshot_every: snapshot_every.clone(),
             cluster: cluster.clone(),
         },
         runtime_config(&config),
@@ -138,12 +136,7 @@ pub async fn serve(loaded: Loaded, log_filter: Option<SwapLogFilter>) -> Result<
         cluster: cluster.clone(),
     });
     spawn_housekeeping(&state);
-    let reloader = Arc::new(Reloader::new(
-        state.clone(),
-        settings,
-        snapshot_every,
-        log_filter,
-    ));
+    let reloader = Arc::new(Reloader::new(state.clone(), settings, log_filter));
     tokio::spawn(reload::on_sighup(reloader.clone()));
     let admin_addr = match (admin_listener, figures) {
         (Some(listener), Some(figures)) => {

@@ -51,7 +51,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             let is_live = slot
                 .state
                 .try_lock()
-                .is_ok_and(|s| matches!(*s, SlotState::Live(_)));
+                .is_ok_and(|s| matches!(*s, SlotState::Live(..)));
             if !is_live {
                 continue;
             }

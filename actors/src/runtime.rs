@@ -95,13 +95,12 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
                 return Err(CallError::ShuttingDown);
             }
             let actor = match &*state {
-                SlotState::Live(live) => live.actor.clone(),
+                SlotState::Live(actor, _) => actor.clone(),
                 SlotState::Failed => return Err(CallError::Failed),
                 SlotState::Backoff => return Err(CallError::Interrupted),
                 SlotState::Empty => match inner.activate(id).await {
-                    Ok(live) => {
-                        let actor = live.actor.clone();
-                        inner.set(id, &mut state, SlotState::Live(live));
+                    Ok((actor, group)) => {
+                        inner.set(id, &mut state, SlotState::Live(actor.clone(), group));
                         actor
                     }
                     Err(e) => {
@@ -140,13 +139,13 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
         let inner = &self.inner;
         let slot = inner.slot(id);
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(live) = &*state {
-            live.actor.stop(Some("restart".into()));
+        if let SlotState::Live(actor, _) = &*state {
+            actor.stop(Some("restart".into()));
         }
         inner.set(id, &mut state, SlotState::Empty);
         inner.failures.remove(id);
-        let live = inner.activate(id).await?;
-        inner.set(id, &mut state, SlotState::Live(live));
+        let (actor, group) = inner.activate(id).await?;
+        inner.set(id, &mut state, SlotState::Live(actor, group));
         Ok(())
     }
 
@@ -154,8 +153,8 @@ impl<E: Entity, J: Journal<E>> Runtime<E, J> {
     pub async fn evict(&self, id: &E::Id) {
         let slot = self.inner.slot(id);
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(live) = &*state {
-            live.actor.stop(Some("evicted".into()));
+        if let SlotState::Live(actor, _) = &*state {
+            actor.stop(Some("evicted".into()));
         }
         self.inner.set(id, &mut state, SlotState::Empty);
         drop(state);
@@ -315,9 +314,9 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             return;
         };
         let mut state = slot.state.lock().await;
-        if let SlotState::Live(live) = &*state {
+        if let SlotState::Live(actor, _) = &*state {
             let (done, wait) = oneshot::channel();
-            if live.actor.send_message(Msg::Passivate { done }).is_ok() {
+            if actor.send_message(Msg::Passivate { done }).is_ok() {
                 let _ = wait.await;
             }
             self.set(id, &mut state, SlotState::Empty);
@@ -333,7 +332,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
 fn live<E: Entity, J: Journal<E>>(slot: &Slot<E, J>) -> bool {
     slot.state
         .try_lock()
-        .map_or(true, |s| matches!(*s, SlotState::Live(_)))
+        .map_or(true, |s| matches!(*s, SlotState::Live(..)))
 }
 
 /// A slot failed for good, until an explicit restart.

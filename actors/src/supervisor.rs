@@ -88,7 +88,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         for entry in self.slots.iter() {
             match entry.value().state.try_lock() {
                 Ok(state) => {
-                    if matches!(&*state, SlotState::Live(l) if l.actor.get_id() == actor) {
+                    if matches!(&*state, SlotState::Live(a, _) if a.get_id() == actor) {
                         return Some((entry.key().clone(), entry.value().clone()));
                     }
                 }
@@ -96,7 +96,8 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
             }
         }
         for (id, slot) in busy {
-            let live = matches!(&*slot.state.lock().await, SlotState::Live(l) if l.actor.get_id() == actor);
+            let live =
+                matches!(&*slot.state.lock().await, SlotState::Live(a, _) if a.get_id() == actor);
             if live {
                 return Some((id, slot));
             }
@@ -111,7 +112,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
         };
         tracing::error!(%id, %error, "entity actor failed; restarting from durable state");
         let mut state = slot.state.lock().await;
-        if !matches!(&*state, SlotState::Live(live) if live.actor.get_id() == failed) {
+        if !matches!(&*state, SlotState::Live(a, _) if a.get_id() == failed) {
             return;
         }
         let policy = self.tuning.load().restart.clone();
@@ -147,7 +148,7 @@ impl<E: Entity, J: Journal<E>> Inner<E, J> {
     async fn restarted(&self, id: &E::Id) -> SlotState<E, J> {
         self.counters.restarted();
         match self.activate(id).await {
-            Ok(live) => SlotState::Live(live),
+            Ok((actor, group)) => SlotState::Live(actor, group),
             Err(e) => {
                 tracing::warn!(%id, error = %e, "restart failed; the next call retries");
                 SlotState::Empty

@@ -25,6 +25,8 @@ pub enum Command {
         account: AccountId,
         inputs: Vec<Input>,
         keep_intermediate: bool,
+        /// `engine.snapshot_every` when the call was made (a live setting).
+        snapshot_every: u32,
     },
     /// The current state.
     Read { account: AccountId },
@@ -154,10 +156,16 @@ impl Entity for Instance {
             Command::Process {
                 inputs,
                 keep_intermediate,
+                snapshot_every,
                 ..
             } => {
                 let processed = self
-                    .process(&inputs, Timestamp::from(now), keep_intermediate)
+                    .process(
+                        &inputs,
+                        Timestamp::from(now),
+                        keep_intermediate,
+                        snapshot_every,
+                    )
                     .map_err(Refusal::Instance)?;
                 (processed.views, Some(processed.append), true)
             }
@@ -216,8 +224,6 @@ impl Instance {
 /// = appends through the group-commit writer.
 pub struct StoreJournal {
     pub store: Store,
-    /// A full snapshot rides along every this many cycles (a live setting).
-    pub snapshot_every: super::SnapshotEvery,
     /// Cluster mode: activation first claims the instance for the shard's epoch, and
     /// every append carries it (`store/fence.rs`).
     pub cluster: Option<Arc<Cluster>>,
@@ -242,7 +248,7 @@ impl Journal<Instance> for StoreJournal {
             self.store.claim(id, fence).await?;
         }
         let stored = self.store.load(id).await?;
-        Instance::restore(stored, self.snapshot_every.clone()).map_err(|e| {
+        Instance::restore(stored).map_err(|e| {
             tracing::error!(instance = %id, error = %e, "stored history does not replay");
             StoreError::Corrupt(e.to_string())
         })

@@ -5,7 +5,6 @@
 //! and the records each turn must make durable before its reply. No I/O: the actor
 //! sends the returned [`Append`] to the store and replies only after it committed.
 
-mod cadence;
 mod entity;
 mod error;
 
@@ -19,7 +18,6 @@ use crate::store::{
 };
 use crate::timestamp::Timestamp;
 
-pub use cadence::SnapshotEvery;
 pub use entity::{Command, Refusal, Reply, StoreJournal};
 pub use error::{InstanceError, RestoreError};
 
@@ -58,9 +56,11 @@ pub struct Instance {
     /// Lifetime cycles: the `seq` of the newest history entry.
     seq: u64,
     /// Cycles since the newest durable snapshot (32 bits: a resident instance stays
-    /// under 8 KiB, BENCHMARKS.md), and how many make the next one due (shared, live).
+    /// under 8 KiB, BENCHMARKS.md). How many make the next one due comes with each
+    /// processing call (a live setting) instead of being kept here: a pointer to a shared
+    /// value made the instance 472 bytes instead of 464, and every resident instance
+    /// 8.12 KiB instead of 7.98 (BENCHMARKS.md, memory).
     since_snapshot: u32,
-    snapshot_every: SnapshotEvery,
     created_at: Timestamp,
     /// The instance row's last change (metadata, stop/start, engine version), kept here
     /// so that reads of a resident instance need no query.
@@ -79,10 +79,7 @@ impl Instance {
     /// committed cycle; each replayed cycle is checked against the energy recorded with
     /// it, so a divergence (an engine changed without a new version) is caught, not
     /// served.
-    pub fn restore(
-        stored: StoredInstance,
-        snapshot_every: impl Into<SnapshotEvery>,
-    ) -> Result<Instance, RestoreError> {
+    pub fn restore(stored: StoredInstance) -> Result<Instance, RestoreError> {
         let record = stored.record;
         let engine = Engine::new(record.engine_version);
         let mut instance = Instance {
@@ -98,7 +95,6 @@ impl Instance {
             last_drift: Drift::NONE,
             cycle_cap: record.meta.cycle_cap,
             stopped: record.stopped,
-            snapshot_every: snapshot_every.into(),
         };
         for entry in stored.tail {
             if entry.seq != instance.seq + 1 {
@@ -125,7 +121,7 @@ impl Instance {
     /// The snapshot of the state replaying `stored` reaches: what history retention
     /// writes before it drops the rows that replay read.
     pub fn replayed_snapshot(stored: StoredInstance) -> Result<SnapshotRecord, RestoreError> {
-        let mut instance = Instance::restore(stored, SnapshotEvery::new(u64::MAX))?;
+        let mut instance = Instance::restore(stored)?;
         Ok(instance.snapshot_record())
     }
 
@@ -168,14 +164,15 @@ impl Instance {
 
     /// Applies `inputs` as cycles in one turn: the first after the time since the
     /// previous cycle, the rest with `dt = 0`. All or nothing: a stopped instance or a
-    /// batch that would pass the cycle cap changes nothing. Every `snapshot_every`
-    /// cycles (given at restore) the append carries a full snapshot, which bounds replay
-    /// at activation.
+    /// batch that would pass the cycle cap changes nothing. Once `snapshot_every` cycles
+    /// have passed since the newest snapshot, the append carries a full one, which bounds
+    /// replay at activation.
     pub fn process(
         &mut self,
         inputs: &[Input],
         now: Timestamp,
         keep_intermediate: bool,
+        snapshot_every: u32,
     ) -> Result<Processed, InstanceError> {
         if self.stopped {
             return Err(InstanceError::Stopped);
@@ -217,7 +214,7 @@ impl Instance {
             dt = Dt::ZERO;
         }
         self.last_cycle_at = Some(now);
-        let due = self.since_snapshot >= self.snapshot_every.get();
+        let due = self.since_snapshot >= snapshot_every.max(1);
         let snapshot = due.then(|| self.snapshot_record());
         Ok(Processed {
             views,

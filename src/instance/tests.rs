@@ -34,11 +34,10 @@ fn record(cap: Option<u64>) -> InstanceRecord {
     }
 }
 
-fn fresh(cap: Option<u64>) -> Instance {
-    fresh_with(cap, 100)
-}
+/// The snapshot cadence of these tests' processing calls, unless one says otherwise.
+const EVERY: u32 = 100;
 
-fn fresh_with(cap: Option<u64>, snapshot_every: u64) -> Instance {
+fn fresh(cap: Option<u64>) -> Instance {
     let stored = StoredInstance {
         record: record(cap),
         snapshot: SnapshotRecord {
@@ -49,7 +48,7 @@ fn fresh_with(cap: Option<u64>, snapshot_every: u64) -> Instance {
         },
         tail: Vec::new(),
     };
-    Instance::restore(stored, snapshot_every).unwrap_or_else(|e| panic!("{e}"))
+    Instance::restore(stored).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn input(mode: Mode, signal: f64) -> Input {
@@ -67,7 +66,7 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
 #[test]
 fn a_cycle_counts_records_and_measures_dt_from_the_previous_one() {
     let mut inst = fresh(None);
-    let first = ok(inst.process(&[input(Mode::Order, 0.8)], at(2.5), false));
+    let first = ok(inst.process(&[input(Mode::Order, 0.8)], at(2.5), false, EVERY));
     assert_eq!(first.views.len(), 1);
     assert_eq!(first.append.cycles.len(), 1);
     let entry = &first.append.cycles[0].entry;
@@ -75,7 +74,7 @@ fn a_cycle_counts_records_and_measures_dt_from_the_previous_one() {
     assert_eq!(entry.recorded_at, at(2.5));
     assert_eq!(first.views[0].snapshot.cycle, 1);
     assert_eq!(first.append.snapshot, None);
-    let second = ok(inst.process(&[input(Mode::Order, 0.8)], at(4.0), false));
+    let second = ok(inst.process(&[input(Mode::Order, 0.8)], at(4.0), false, EVERY));
     assert_eq!(second.append.cycles[0].entry.dt, 1.5);
     assert_eq!(inst.cycle_count(), 2);
     assert_eq!(inst.current(), second.views[0]);
@@ -90,7 +89,7 @@ fn a_batch_runs_in_one_turn_with_dt_zero_after_the_first() {
         input(Mode::Order, 0.2),
         input(Mode::Identity, 0.5),
     ];
-    let out = ok(inst.process(&batch, at(10.0), true));
+    let out = ok(inst.process(&batch, at(10.0), true, EVERY));
     let dts: Vec<f64> = out.append.cycles.iter().map(|c| c.entry.dt).collect();
     assert_eq!(dts, [10.0, 0.0, 0.0]);
     assert_eq!(out.views.len(), 3);
@@ -101,7 +100,7 @@ fn a_batch_runs_in_one_turn_with_dt_zero_after_the_first() {
             .collect::<Vec<_>>(),
         [1, 2, 3]
     );
-    let last_only = ok(other.process(&batch, at(10.0), false));
+    let last_only = ok(other.process(&batch, at(10.0), false, EVERY));
     assert_eq!(last_only.views, vec![out.views[2].clone()]);
 }
 
@@ -112,26 +111,28 @@ fn refused_turns_change_nothing() {
         &[input(Mode::Order, 0.5), input(Mode::Order, 0.5)],
         at(1.0),
         false,
+        EVERY,
     ));
     let before = inst.clone();
     let err = inst.process(
         &[input(Mode::Order, 0.5), input(Mode::Order, 0.5)],
         at(2.0),
         false,
+        EVERY,
     );
     assert_eq!(
         err.map(|_| ()),
         Err(InstanceError::CycleCapReached { cap: 3, count: 2 })
     );
     assert_eq!(inst, before);
-    ok(inst.process(&[input(Mode::Order, 0.5)], at(3.0), false));
+    ok(inst.process(&[input(Mode::Order, 0.5)], at(3.0), false, EVERY));
 
     let mut stopped = fresh(None);
     stopped.set_stopped(true);
     let before = stopped.clone();
     assert_eq!(
         stopped
-            .process(&[input(Mode::Order, 0.5)], at(1.0), false)
+            .process(&[input(Mode::Order, 0.5)], at(1.0), false, EVERY)
             .map(|_| ()),
         Err(InstanceError::Stopped)
     );
@@ -141,15 +142,18 @@ fn refused_turns_change_nothing() {
 
 #[test]
 fn a_snapshot_rides_along_every_n_cycles() {
-    let mut inst = fresh_with(None, 5);
+    let mut inst = fresh(None);
     let mut with_snapshot = Vec::new();
     for t in 1..=12 {
-        let out = ok(inst.process(&[input(Mode::Connection, 0.4)], at(f64::from(t)), false));
+        let out = ok(inst.process(&[input(Mode::Connection, 0.4)], at(f64::from(t)), false, 5));
         if let Some(s) = out.append.snapshot {
             with_snapshot.push(s.seq);
         }
     }
     assert_eq!(with_snapshot, [5, 10]);
+    // A cadence changed between calls (a reload) applies from the next one.
+    let out = ok(inst.process(&[input(Mode::Connection, 0.4)], at(13.0), false, 3));
+    assert_eq!(out.append.snapshot.map(|s| s.seq), Some(13));
 }
 
 #[test]
@@ -164,6 +168,7 @@ fn restore_replays_to_the_live_state() {
             &[input(mode, 0.7), input(Mode::Assertion, 1.0)],
             at(t as f64 * 1.1),
             false,
+            EVERY,
         ));
         tail.extend(out.append.cycles.into_iter().map(|c| c.entry));
     }
@@ -181,7 +186,7 @@ fn restore_replays_to_the_live_state() {
         },
         tail: tail.clone(),
     };
-    let restored = ok(Instance::restore(stored.clone(), 1000));
+    let restored = ok(Instance::restore(stored.clone()));
     assert_eq!(restored.state, live.state);
     assert_eq!(restored.current(), live.current());
     assert_eq!(restored.cycle_count(), 60);
@@ -190,7 +195,7 @@ fn restore_replays_to_the_live_state() {
     let mut gap = stored.clone();
     gap.tail.remove(10);
     assert_eq!(
-        Instance::restore(gap, 1000).map(|_| ()),
+        Instance::restore(gap).map(|_| ()),
         Err(RestoreError::Gap {
             expected: 11,
             found: 12
@@ -199,7 +204,7 @@ fn restore_replays_to_the_live_state() {
     let mut diverged = stored;
     diverged.tail[5].dt += 100.0;
     assert_eq!(
-        Instance::restore(diverged, 1000).map(|_| ()),
+        Instance::restore(diverged).map(|_| ()),
         Err(RestoreError::Diverged { seq: 6 })
     );
 }
@@ -208,7 +213,12 @@ fn restore_replays_to_the_live_state() {
 fn reset_keeps_the_lifetime_count_and_writes_a_snapshot() {
     let mut inst = fresh(None);
     for t in 1..=4 {
-        ok(inst.process(&[input(Mode::StressResponse, 1.0)], at(f64::from(t)), false));
+        ok(inst.process(
+            &[input(Mode::StressResponse, 1.0)],
+            at(f64::from(t)),
+            false,
+            EVERY,
+        ));
     }
     let append = inst.reset(ResetTarget::Initial);
     assert!(append.cycles.is_empty());

@@ -40,10 +40,13 @@ pub(crate) async fn process_inputs(
         .quotas
         .reserve(account, cycles, Timestamp::now())
         .await?;
+    // A cadence beyond `u32::MAX` cycles is never reached anyway.
+    let every = state.config.load().engine.snapshot_every;
     let command = Command::Process {
         account: account.id.clone(),
         inputs,
         keep_intermediate,
+        snapshot_every: u32::try_from(every).unwrap_or(u32::MAX),
     };
     let result = call(state, id, command).await;
     if let Some(reservation) = reservation {
