@@ -23,8 +23,8 @@ pub trait Entity: Send + Sized + 'static {
     /// The entity's own id (the actor keeps no second copy of it).
     fn id(&self) -> &Self::Id;
 
-    /// The group the entity counts in while resident, read once at activation; `None` counts it in none (a stopped instance, which no list of
-    /// resident ones shows).
+    /// The group the entity counts in while resident, read once at activation; `None`
+    /// counts it in none (a stopped instance, which no list of resident ones shows).
     fn group(&self) -> Option<Self::Group>;
 
     /// Checks a command before anything else (ownership, state); `Ok(true)` marks a

@@ -140,17 +140,14 @@ impl Store {
     ) -> Result<Vec<(InstanceId, Position)>, StoreError> {
         let parts = self.list_sql(filter, sort, descending, after)?;
         let keys = format!(
-            "SELECT i.id, i.created_at, {} FROM instances i WHERE {} {} ORDER BY {} LIMIT ${}",
-            match sort {
-                SortKey::CreatedAt => "CAST(NULL AS TEXT)",
-                SortKey::Name => "i.name",
-            },
+            "SELECT i.id, i.created_at, i.name FROM instances i WHERE {} {} ORDER BY {} \
+             LIMIT ${}",
             parts.conditions,
             parts.keyset,
             parts.order,
             parts.n + 1
         );
-        let rows: Vec<(String, i64, Option<String>)> = with_pool!(self.backend(), |pool| {
+        let rows: Vec<(String, i64, String)> = with_pool!(self.backend(), |pool| {
             bind_list!(sqlx::query_as(&keys), parts, account, false)
                 .bind(i64::from(limit))
                 .fetch_all(pool)
@@ -158,9 +155,9 @@ impl Store {
         })?;
         rows.into_iter()
             .map(|(id, at, name)| {
-                let position = match name {
-                    None => Position::Created { at, id: id.clone() },
-                    Some(name) => Position::Name {
+                let position = match sort {
+                    SortKey::CreatedAt => Position::Created { at, id: id.clone() },
+                    SortKey::Name => Position::Name {
                         name,
                         id: id.clone(),
                     },
@@ -170,32 +167,29 @@ impl Store {
             .collect()
     }
 
-    /// The instances among `filter.ids` that `filter` still covers, whole, in the list's
-    /// order.
+    /// The instances among `ids` that `filter` (whose own ids it replaces) still covers,
+    /// whole, in the list's order.
     pub async fn instances_in_order(
         &self,
         account: &AccountId,
         filter: &InstanceFilter,
+        ids: Vec<InstanceId>,
         sort: SortKey,
         descending: bool,
     ) -> Result<Vec<InstanceRecord>, StoreError> {
-        let Some(ids) = &filter.ids else {
-            return Err(StoreError::Corrupt(
-                "instances in order are read among given ids".into(),
-            ));
+        let among = InstanceFilter {
+            ids: Some(ids),
+            ..filter.clone()
         };
-        let parts = self.list_sql(filter, sort, descending, None)?;
+        let parts = self.list_sql(&among, sort, descending, None)?;
         let list = format!(
-            "{} WHERE {} ORDER BY {} LIMIT ${}",
+            "{} WHERE {} ORDER BY {}",
             instance_select(self.backend()),
             parts.conditions,
-            parts.order,
-            parts.n + 1
+            parts.order
         );
-        let limit = i64::try_from(ids.len()).map_err(corrupt)?;
         let rows: Vec<InstanceRow> = with_pool!(self.backend(), |pool| {
             bind_list!(sqlx::query_as(&list), parts, account, false)
-                .bind(limit)
                 .fetch_all(pool)
                 .await
         })?;

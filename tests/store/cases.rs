@@ -374,13 +374,13 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
         .list_instance_keys(&a, &running, SortKey::CreatedAt, true, None, 10)
         .await);
     assert_eq!(key_ids(&newest), [ids[3].clone()]);
-    let kept = InstanceFilter {
-        ids: Some(vec![ids[0].clone(), ids[4].clone(), ids[1].clone()]),
+    let running_any_tag = InstanceFilter {
         stopped: Some(false),
         ..InstanceFilter::default()
     };
+    let kept = vec![ids[0].clone(), ids[4].clone(), ids[1].clone()];
     let got = ok(store
-        .instances_in_order(&a, &kept, SortKey::Name, true)
+        .instances_in_order(&a, &running_any_tag, kept, SortKey::Name, true)
         .await);
     assert_eq!(
         got.iter().map(|r| r.meta.name.as_str()).collect::<Vec<_>>(),

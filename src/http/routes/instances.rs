@@ -246,17 +246,17 @@ impl Listing<'_> {
     /// (a tag is usually one end user's few), else among the resident ids.
     async fn active(&self, page: &Page) -> Result<Paged<InstanceRecord>, ApiError> {
         let instances = &self.state.instances;
+        let here = instances.resident_in(&self.account.id) as u64;
+        if here == 0 {
+            return Ok(Paged::cut(Vec::new(), page.limit, 0));
+        }
         let all = self.total(self.filter).await?;
         let resident = |id: &InstanceId| instances.is_resident(id);
         let walked = match self.filter.user {
             None => {
-                let here = instances.resident_in(&self.account.id) as u64;
-                if here == 0 || all == 0 {
-                    return Ok(Paged::cut(Vec::new(), page.limit, 0));
-                }
                 let plan = Plan {
                     budget: here.max(u64::from(SCAN_PAGE)),
-                    share: here as f64 / all as f64,
+                    share: here as f64 / all.max(1) as f64,
                     to_end: false,
                 };
                 self.walk(page, plan, resident)
@@ -383,13 +383,15 @@ impl Listing<'_> {
         let items = if kept.is_empty() {
             Vec::new()
         } else {
-            let among_kept = InstanceFilter {
-                ids: Some(kept),
-                ..self.filter.clone()
-            };
             self.state
                 .store
-                .instances_in_order(&self.account.id, &among_kept, self.sort, self.descending)
+                .instances_in_order(
+                    &self.account.id,
+                    self.filter,
+                    kept,
+                    self.sort,
+                    self.descending,
+                )
                 .await?
         };
         Ok(Some(Walked {
