@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actors::{Runtime, RuntimeConfig};
-use identity_os::engine::{EngineState, EngineVersion, Mode, Observation, Unit};
+use identity_os::engine::{EngineVersion, Mode, Observation, Profile, Unit};
 use identity_os::ids::{AccountId, InstanceId};
 use identity_os::instance::{Command, Input, Instance, StoreJournal};
 use identity_os::store::{InstanceMeta, NewInstance, Store, StoreOptions};
@@ -110,7 +110,7 @@ async fn run(url: &str, n: usize) {
                     },
                     persona: None,
                     engine_version: EngineVersion::LATEST,
-                    state: EngineState::default(),
+                    profile: Profile::DEFAULT,
                     created_at: Timestamp::now(),
                 };
                 store

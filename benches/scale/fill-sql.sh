@@ -2,10 +2,11 @@
 # Fills one account of a fresh PostgreSQL database in SQL, in minutes instead of the
 # hours fill.sh and the recovery scenario take over HTTP (BENCHMARKS.md, issue 16):
 # N instances shaped as the `create` scenario makes them (name, user tag u-0 … u-99999,
-# one creation every 100 µs), each with the snapshot of one instance created over HTTP;
-# then H of them (named hist-…) with R history rows each, and one (hist-deep) with D.
-# A history-bearing instance's snapshot is at its last row, so that activation replays
-# nothing: the rows are made up, not engine output. Creation itself is measured over
+# one creation every 100 µs), each with the creation profile of one instance created over
+# HTTP and, as created instances have, no snapshot yet; then H of them (named hist-…) with
+# R history rows each, and one (hist-deep) with D. A history-bearing instance gets a
+# snapshot at its last row (the template's, written as its server stopped), so that
+# activation replays nothing: the rows are made up, not engine output. Creation itself is measured over
 # HTTP on top of the result (create-rate.sh). Leaves the server stopped. Loopback only.
 #
 #   benches/scale/fill-sql.sh [DB=idos_fill] [N=10000000] [H=10000] [R=4900] [D=1000000]
@@ -29,27 +30,21 @@ template=$(curl -sf -H "Authorization: Bearer $KEY" -H 'content-type: applicatio
 curl -sf -o /dev/null -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \
     -d '{"mode_target":"EXPLORATION","signal_strength":0.6,"confidence":0.9}' \
     $URL/v1/instances/$template/process
-kill $pid; wait $pid 2>/dev/null || true
+kill $pid; wait $pid 2>/dev/null || true # SIGTERM: the template's snapshot is written
 
-# Instances and snapshots, a million per statement (the count triggers run once per
+# Instances, a million per statement (the count triggers run once per
 # statement). Ids are md5-derived: distinct, and random in order as generated ones are.
 start_us=$(sql -c "SELECT created_at FROM instances WHERE id = '$template'")
 for ((from = 0; from < N; from += 1000000)); do
   to=$(( from + 1000000 < N ? from + 1000000 : N ))
   sql <<SQL
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                       stopped, persona, engine_version, created_at, updated_at)
+                       stopped, persona, engine_version, profile, created_at, updated_at)
 SELECT 'inst_' || substr(md5('i' || n), 1, 16), t.account_id,
        CASE WHEN n <= $H THEN 'hist-' || n ELSE 'loadtest-' || n END, '', 'u-' || (n % 100000),
-       '{}', NULL, FALSE, NULL, t.engine_version, $start_us + 100 * (n + 1),
+       '{}', NULL, FALSE, NULL, t.engine_version, t.profile, $start_us + 100 * (n + 1),
        $start_us + 100 * (n + 1)
 FROM generate_series($from, $to - 1) AS n, instances t WHERE t.id = '$template';
-INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
-                       stability_index, written_at)
-SELECT 'inst_' || substr(md5('i' || n), 1, 16), 'snap_' || substr(md5('s' || n), 1, 16),
-       0, s.state, NULL, s.energy_level, s.stress_state, s.stability_index,
-       $start_us + 100 * (n + 1)
-FROM generate_series($from, $to - 1) AS n, snapshots s WHERE s.instance_id = '$template';
 SQL
   echo "instances: $to"
 done
@@ -64,9 +59,12 @@ SELECT 'inst_' || substr(md5('i' || n), 1, 16), k, k, h.mode, h.signal, h.confid
        h.context, NULL, $now_us + k, h.energy_level, h.stress_state, h.stability_index
 FROM generate_series($1, $2) AS n, generate_series(1, $3) AS k, history h
 WHERE h.instance_id = '$template' AND h.seq = 1;
-UPDATE snapshots SET seq = $3
-WHERE instance_id IN (SELECT 'inst_' || substr(md5('i' || n), 1, 16)
-                      FROM generate_series($1, $2) AS n);
+INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
+                       stability_index, written_at)
+SELECT 'inst_' || substr(md5('i' || n), 1, 16), 'snap_' || substr(md5('s' || n), 1, 16),
+       $3, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
+       s.written_at
+FROM generate_series($1, $2) AS n, snapshots s WHERE s.instance_id = '$template';
 SQL
 }
 sql -c "UPDATE instances SET name = 'hist-deep' WHERE id = 'inst_' || substr(md5('i0'), 1, 16)"

@@ -523,4 +523,4 @@ ON CONFLICT (instance_id) DO UPDATE SET
 pub(super) use upsert_snapshot_sql;
 
 /// Writes the newest snapshot of an instance.
-pub(super) const UPSERT_SNAPSHOT: &str = upsert_snapshot_sql!();
+const UPSERT_SNAPSHOT: &str = upsert_snapshot_sql!();

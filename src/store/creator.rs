@@ -1,7 +1,8 @@
 //! Group-committed creation: concurrent creates share one transaction and one commit,
-//! as cycles do in the writer. PostgreSQL takes a batch as one array-bound statement
-//! (the instances, and the first snapshots of those inserted); SQLite as one
-//! transaction of single-row statements (one fsync either way). Each create is answered
+//! as cycles do in the writer. PostgreSQL takes a batch as one array-bound statement;
+//! SQLite as one transaction of single-row statements (one fsync either way). An
+//! instance is one row: its creation profile stands for its state until its first
+//! snapshot (`profile.rs`). Each create is answered
 //! after the commit that holds it. A batch that fails for a reason other than the
 //! database being unreachable is retried one create at a time, so one bad row fails
 //! only its own request. Under a fence (cluster mode) a row is inserted only while this
@@ -13,13 +14,10 @@ use std::collections::HashSet;
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ids::SnapshotId;
-
-use super::commit::{UPSERT_SNAPSHOT, bind_snapshot};
 use super::fence::Fence;
-use super::records::{NewInstance, SnapshotRecord};
+use super::records::NewInstance;
 use super::rows::{corrupt, signed};
-use super::{Backend, StoreError, batches};
+use super::{Backend, StoreError, batches, profile};
 
 /// Largest batch (PostgreSQL binds arrays; SQLite runs a statement pair per row).
 const MAX_BATCH: usize = 512;
@@ -46,7 +44,7 @@ impl CreatorHandle {
         CreatorHandle { tx }
     }
 
-    /// Stores `new` with its first snapshot; returns once committed.
+    /// Stores `new`; returns once committed.
     pub(crate) async fn create(
         &self,
         new: NewInstance,
@@ -108,14 +106,12 @@ async fn create_and_reply(backend: Backend, batch: Vec<Create>) {
     }
 }
 
-/// A create as bound: the instance's columns and its first snapshot's.
+/// A create as bound: the instance's columns.
 struct Row<'a> {
     new: &'a NewInstance,
     fence: Option<&'a Fence>,
     metadata: String,
-    snapshot: SnapshotRecord,
-    state: String,
-    snapshot_id: SnapshotId,
+    profile: Vec<u8>,
 }
 
 impl<'a> Row<'a> {
@@ -125,9 +121,7 @@ impl<'a> Row<'a> {
             new,
             fence: create.fence.as_ref(),
             metadata: serde_json::to_string(&new.meta.metadata).map_err(corrupt)?,
-            snapshot: new.first_snapshot(),
-            state: serde_json::to_string(&new.state).map_err(corrupt)?,
-            snapshot_id: SnapshotId::generate(),
+            profile: profile::encode(&new.profile),
         })
     }
 
@@ -144,37 +138,25 @@ async fn insert(backend: &Backend, rows: &[Row<'_>]) -> Result<HashSet<String>, 
     }
 }
 
-/// A batch's instances and their first snapshots, in one statement (one round trip and
-/// the commit of its own transaction); a fenced row (`epoch` not null) only while its
-/// shard's lease is held at that epoch. Answers the ids inserted.
+/// A batch's instances in one statement (one round trip and the commit of its own
+/// transaction); a fenced row (`epoch` not null) only while its shard's lease is held at
+/// that epoch. Answers the ids inserted.
 const POSTGRES_CREATE: &str = "\
-WITH n AS (
-    SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
-                         $6::TEXT[], $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BIGINT[],
-                         $11::BIGINT[], $12::INTEGER[], $13::TEXT[], $14::TEXT[], $15::TEXT[],
-                         $16::DOUBLE PRECISION[], $17::TEXT[], $18::DOUBLE PRECISION[])
-        AS n (id, account_id, name, description, user_tag, metadata, cycle_cap, persona,
-              engine_version, created_at, epoch, shard, node, snapshot_id, state,
-              energy_level, stress_state, stability_index)
-), inserted AS (
-    INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                           stopped, persona, engine_version, created_at, updated_at,
-                           owner_epoch)
-    SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
-           FALSE, n.persona, n.engine_version, n.created_at, n.created_at,
-           COALESCE(n.epoch, 0)
-    FROM n
-    WHERE n.epoch IS NULL OR EXISTS (
-        SELECT 1 FROM shard_lease l
-        WHERE l.shard_id = n.shard AND l.node_id = n.node AND l.epoch = n.epoch FOR SHARE)
-    RETURNING id
-)
-INSERT INTO snapshots (instance_id, id, seq, state, last_cycle_at, energy_level, stress_state,
-                       stability_index, written_at)
-SELECT n.id, n.snapshot_id, 0, n.state, NULL, n.energy_level, n.stress_state,
-       n.stability_index, n.created_at
-FROM n JOIN inserted ON inserted.id = n.id
-RETURNING instance_id";
+INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
+                       stopped, persona, engine_version, profile, created_at, updated_at,
+                       owner_epoch)
+SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
+       FALSE, n.persona, n.engine_version, n.profile, n.created_at, n.created_at,
+       COALESCE(n.epoch, 0)
+FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
+            $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BYTEA[], $11::BIGINT[],
+            $12::BIGINT[], $13::INTEGER[], $14::TEXT[])
+    AS n (id, account_id, name, description, user_tag, metadata, cycle_cap, persona,
+          engine_version, profile, created_at, epoch, shard, node)
+WHERE n.epoch IS NULL OR EXISTS (
+    SELECT 1 FROM shard_lease l
+    WHERE l.shard_id = n.shard AND l.node_id = n.node AND l.epoch = n.epoch FOR SHARE)
+RETURNING id";
 
 /// One column of the batch, as the array a statement binds.
 fn column<'a, T>(rows: &'a [Row<'a>], value: impl Fn(&'a Row<'a>) -> T) -> Vec<T> {
@@ -192,15 +174,11 @@ async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, St
         .bind(column(rows, |r| r.new.meta.cycle_cap.map(signed)))
         .bind(column(rows, |r| r.new.persona.as_deref()))
         .bind(column(rows, |r| i32::from(r.new.engine_version.number())))
+        .bind(column(rows, |r| r.profile.as_slice()))
         .bind(column(rows, Row::at))
         .bind(column(rows, |r| r.fence.map(Fence::epoch_value)))
         .bind(column(rows, |r| r.fence.map(|f| i32::from(f.shard))))
         .bind(column(rows, |r| r.fence.map(|f| &*f.node)))
-        .bind(column(rows, |r| r.snapshot_id.as_str()))
-        .bind(column(rows, |r| r.state.as_str()))
-        .bind(column(rows, |r| r.snapshot.summary.energy_level))
-        .bind(column(rows, |r| r.snapshot.summary.stress_state.as_str()))
-        .bind(column(rows, |r| r.snapshot.summary.stability_index))
         .fetch_all(pool)
         .await?;
     Ok(inserted.into_iter().collect())
@@ -209,8 +187,8 @@ async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, St
 /// A single node's insert of one instance (cluster mode, and so fences, need PostgreSQL).
 const SQLITE_INSTANCE: &str = "\
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                       stopped, persona, engine_version, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $10)";
+                       stopped, persona, engine_version, profile, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $11, $11)";
 
 async fn sqlite(pool: &SqlitePool, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
     if rows.iter().any(|r| r.fence.is_some()) {
@@ -231,20 +209,10 @@ async fn sqlite(pool: &SqlitePool, rows: &[Row<'_>]) -> Result<HashSet<String>, 
             .bind(new.meta.cycle_cap.map(signed))
             .bind(new.persona.as_deref())
             .bind(i32::from(new.engine_version.number()))
+            .bind(row.profile.as_slice())
             .bind(row.at())
             .execute(&mut *tx)
             .await?;
-        let upsert = sqlx::query(UPSERT_SNAPSHOT);
-        bind_snapshot!(
-            upsert,
-            new.id.as_str(),
-            row.snapshot_id.as_str(),
-            row.snapshot,
-            row.state.as_str(),
-            row.at()
-        )
-        .execute(&mut *tx)
-        .await?;
     }
     tx.commit().await?;
     Ok(rows.iter().map(|r| r.new.id.to_string()).collect())

@@ -19,7 +19,7 @@ use crate::ids::InstanceId;
 
 use super::batches;
 use super::rows::{HISTORY_COLUMNS, KeyedHistoryRow, LOAD_SELECT, LoadRow};
-use super::{Backend, HistoryEntry, InstanceRecord, SnapshotRecord, StoreError, StoredInstance};
+use super::{Backend, HistoryEntry, StoreError, StoredInstance};
 
 /// Largest batch (bind parameters stay far below both backends' limits).
 const MAX_BATCH: usize = 256;
@@ -162,12 +162,10 @@ fn assemble(instances: Vec<LoadRow>, tails: Vec<KeyedHistoryRow>) -> Loaded {
     }
     let mut loaded = Loaded::new();
     for row in instances.into_iter().filter(LoadRow::is_live) {
-        let (instance, snapshot) = row.split();
-        let key = instance.id().to_owned();
+        let key = row.id().to_owned();
         let tail = tails_by_id.remove(&key).unwrap_or(Ok(Vec::new()));
         let result = (|| {
-            let mut record = InstanceRecord::try_from(instance)?;
-            let snapshot = SnapshotRecord::try_from(snapshot)?;
+            let (mut record, snapshot) = row.decode()?;
             let tail = tail?;
             if let Some(newest) = tail.last() {
                 record.cycle_count = newest.seq;

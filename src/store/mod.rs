@@ -26,6 +26,7 @@ mod keys;
 mod loader;
 mod pages;
 mod partitions;
+mod profile;
 mod records;
 mod retention;
 mod revocations;

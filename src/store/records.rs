@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{
-    DriftLevel, Engine, EngineState, EngineVersion, Mode, Observation, StressState,
+    DriftLevel, Engine, EngineState, EngineVersion, Mode, Observation, Profile, StressState,
 };
 use crate::ids::{AccountId, InstanceId, KeyId};
 use crate::timestamp::Timestamp;
@@ -27,6 +27,25 @@ pub struct SnapshotRecord {
     /// cycle), start from it.
     pub last_cycle_at: Option<Timestamp>,
     pub summary: Summary,
+}
+
+impl SnapshotRecord {
+    /// The state an instance starts with, before any cycle: a function of its creation
+    /// profile and engine version, so creation stores the profile and no snapshot.
+    pub fn initial(engine_version: EngineVersion, profile: Profile) -> SnapshotRecord {
+        let engine = Engine::new(engine_version);
+        let state = EngineState::new(profile);
+        SnapshotRecord {
+            seq: 0,
+            state,
+            last_cycle_at: None,
+            summary: Summary {
+                energy_level: state.energy,
+                stress_state: engine.stress_state(&state),
+                stability_index: engine.stability_index(&state),
+            },
+        }
+    }
 }
 
 /// One processed observation as the history keeps it.
@@ -91,26 +110,12 @@ pub struct NewInstance {
     pub meta: InstanceMeta,
     pub persona: Option<String>,
     pub engine_version: EngineVersion,
-    pub state: EngineState,
+    /// Where it starts ([`SnapshotRecord::initial`]).
+    pub profile: Profile,
     pub created_at: Timestamp,
 }
 
 impl NewInstance {
-    /// Its first snapshot: the initial state, before any cycle.
-    pub fn first_snapshot(&self) -> SnapshotRecord {
-        let engine = Engine::new(self.engine_version);
-        SnapshotRecord {
-            seq: 0,
-            state: self.state,
-            last_cycle_at: None,
-            summary: Summary {
-                energy_level: self.state.energy,
-                stress_state: engine.stress_state(&self.state),
-                stability_index: engine.stability_index(&self.state),
-            },
-        }
-    }
-
     /// The instance as stored once created: no cycles yet, its state's summary.
     pub fn record(&self) -> InstanceRecord {
         InstanceRecord {
@@ -123,7 +128,7 @@ impl NewInstance {
             created_at: self.created_at,
             updated_at: self.created_at,
             cycle_count: 0,
-            summary: self.first_snapshot().summary,
+            summary: SnapshotRecord::initial(self.engine_version, self.profile).summary,
         }
     }
 }

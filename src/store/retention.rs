@@ -48,10 +48,11 @@ pub struct Dropped {
 }
 
 /// Instances whose history before `cutoff` (a bound in microseconds, bound as `$1`)
-/// holds cycles after their newest snapshot.
+/// holds cycles after their newest snapshot (after seq 0 if they have none yet: replay
+/// then starts from the creation profile).
 const REPLAYING: &str = "\
-SELECT DISTINCT h.instance_id FROM history h JOIN snapshots s ON s.instance_id = h.instance_id
-WHERE h.recorded_at < $1 AND h.seq > s.seq";
+SELECT DISTINCT h.instance_id FROM history h LEFT JOIN snapshots s ON s.instance_id = h.instance_id
+WHERE h.recorded_at < $1 AND h.seq > COALESCE(s.seq, 0)";
 
 /// The snapshot upsert of retention: only over an older one, never over a snapshot of the
 /// same seq (a reset writes its new state at the seq it happened at).
@@ -149,8 +150,9 @@ impl Store {
                     let rows = sqlx::query(
                         "DELETE FROM history WHERE rowid IN (
                              SELECT h.rowid FROM history h
-                             JOIN snapshots s ON s.instance_id = h.instance_id
-                             WHERE h.recorded_at < $1 AND h.seq <= s.seq LIMIT $2)",
+                             LEFT JOIN snapshots s ON s.instance_id = h.instance_id
+                             WHERE h.recorded_at < $1 AND h.seq <= COALESCE(s.seq, 0)
+                             LIMIT $2)",
                     )
                     .bind(cutoff.as_micros())
                     .bind(SQLITE_CHUNK)
@@ -180,8 +182,9 @@ impl Store {
                     }
                 }
                 let kept: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM history h JOIN snapshots s ON s.instance_id = h.instance_id
-                     WHERE h.recorded_at < $1 AND h.seq > s.seq",
+                    "SELECT COUNT(*) FROM history h
+                     LEFT JOIN snapshots s ON s.instance_id = h.instance_id
+                     WHERE h.recorded_at < $1 AND h.seq > COALESCE(s.seq, 0)",
                 )
                 .bind(cutoff.as_micros())
                 .fetch_one(pool)
@@ -227,8 +230,8 @@ async fn drop_history_partition(pool: &PgPool, p: &HistoryPartition) -> Result<F
         .execute(&mut *tx)
         .await?;
     let needed: Option<i32> = sqlx::query_scalar(&format!(
-        "SELECT 1 FROM {history} h JOIN snapshots s ON s.instance_id = h.instance_id \
-         WHERE h.seq > s.seq LIMIT 1"
+        "SELECT 1 FROM {history} h LEFT JOIN snapshots s ON s.instance_id = h.instance_id \
+         WHERE h.seq > COALESCE(s.seq, 0) LIMIT 1"
     ))
     .fetch_optional(&mut *tx)
     .await?;

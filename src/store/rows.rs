@@ -17,11 +17,12 @@ use super::records::{
 use super::{Backend, StoreError};
 
 /// The instance and snapshot-summary columns of [`InstanceRow`], shared by the queries
-/// that read it.
+/// that read it. The snapshot is joined `LEFT`: an instance has none before its first
+/// (its creation profile stands for it, `profile.rs`).
 macro_rules! instance_columns {
     () => {
         "SELECT i.id, i.account_id, i.name, i.description, i.user_tag, i.metadata, i.cycle_cap,
-       i.stopped, i.persona, i.engine_version, i.created_at, i.updated_at,
+       i.stopped, i.persona, i.engine_version, i.profile, i.created_at, i.updated_at,
        s.seq AS snap_seq, s.energy_level AS snap_energy, s.stress_state AS snap_stress,
        s.stability_index AS snap_stability,"
     };
@@ -34,7 +35,7 @@ macro_rules! newest_history_columns {
        h.seq AS last_seq, h.energy_level AS last_energy, h.stress_state AS last_stress,
        h.stability_index AS last_stability
 FROM instances i
-JOIN snapshots s ON s.instance_id = i.id"
+LEFT JOIN snapshots s ON s.instance_id = i.id"
     };
 }
 
@@ -74,12 +75,13 @@ pub(super) struct InstanceRow {
     stopped: bool,
     persona: Option<String>,
     engine_version: i32,
+    profile: Option<Vec<u8>>,
     created_at: i64,
     updated_at: i64,
-    snap_seq: i64,
-    snap_energy: f64,
-    snap_stress: String,
-    snap_stability: f64,
+    snap_seq: Option<i64>,
+    snap_energy: Option<f64>,
+    snap_stress: Option<String>,
+    snap_stability: Option<f64>,
     last_seq: Option<i64>,
     last_energy: Option<f64>,
     last_stress: Option<String>,
@@ -90,14 +92,40 @@ impl InstanceRow {
     pub(super) fn id(&self) -> &str {
         &self.id
     }
+
+    /// The state before the first snapshot, rebuilt from the creation profile.
+    fn initial_snapshot(&self) -> Result<SnapshotRecord, StoreError> {
+        let profile = self.profile.as_deref().ok_or_else(|| {
+            corrupt(format!(
+                "instance {} has neither a snapshot nor a profile",
+                self.id
+            ))
+        })?;
+        Ok(SnapshotRecord::initial(
+            engine_version(self.engine_version)?,
+            super::profile::decode(profile)?,
+        ))
+    }
+
+    /// The seq and summary of the stored snapshot, or of the initial state before one.
+    fn snapshot_summary(&self) -> Result<(u64, Summary), StoreError> {
+        match (
+            self.snap_seq,
+            self.snap_energy,
+            &self.snap_stress,
+            self.snap_stability,
+        ) {
+            (Some(seq), Some(e), Some(s), Some(st)) => Ok((unsigned(seq)?, summary(e, s, st)?)),
+            _ => Ok((0, self.initial_snapshot()?.summary)),
+        }
+    }
 }
 
 impl TryFrom<InstanceRow> for InstanceRecord {
     type Error = StoreError;
 
     fn try_from(r: InstanceRow) -> Result<Self, StoreError> {
-        let snap_seq = unsigned(r.snap_seq)?;
-        let snapshot = summary(r.snap_energy, &r.snap_stress, r.snap_stability)?;
+        let (snap_seq, snapshot) = r.snapshot_summary()?;
         // A snapshot written at the same seq as the newest history row is newer than it
         // (a reset writes one), so history wins only when strictly newer.
         let (cycle_count, summary) =
@@ -129,14 +157,15 @@ impl TryFrom<InstanceRow> for InstanceRecord {
     }
 }
 
+/// A stored snapshot's columns, all NULL before the instance's first.
 #[derive(sqlx::FromRow)]
 pub(super) struct SnapshotRow {
-    seq: i64,
-    state: String,
+    seq: Option<i64>,
+    state: Option<String>,
     last_cycle_at: Option<i64>,
-    energy_level: f64,
-    stress_state: String,
-    stability_index: f64,
+    energy_level: Option<f64>,
+    stress_state: Option<String>,
+    stability_index: Option<f64>,
 }
 
 /// What activation reads in one query: the instance and its whole snapshot. The
@@ -150,7 +179,7 @@ pub(super) const LOAD_SELECT: &str = concat!(
        s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
        i.deleted_at
 FROM instances i
-JOIN snapshots s ON s.instance_id = i.id"
+LEFT JOIN snapshots s ON s.instance_id = i.id"
 );
 
 #[derive(sqlx::FromRow)]
@@ -175,25 +204,33 @@ impl LoadRow {
         self.instance.id()
     }
 
+    /// The seq replay starts after (0 before the first snapshot).
     pub(super) fn snapshot_seq(&self) -> i64 {
-        self.snapshot.seq
+        self.snapshot.seq.unwrap_or(0)
     }
 
-    pub(super) fn split(self) -> (InstanceRow, SnapshotRow) {
-        (self.instance, self.snapshot)
-    }
-}
-
-impl TryFrom<SnapshotRow> for SnapshotRecord {
-    type Error = StoreError;
-
-    fn try_from(r: SnapshotRow) -> Result<Self, StoreError> {
-        Ok(SnapshotRecord {
-            seq: unsigned(r.seq)?,
-            state: serde_json::from_str(&r.state).map_err(corrupt)?,
-            last_cycle_at: r.last_cycle_at.map(Timestamp::from_micros),
-            summary: summary(r.energy_level, &r.stress_state, r.stability_index)?,
-        })
+    /// The instance and the snapshot its replay starts from: its stored one or, before
+    /// the first, the initial state of its creation profile.
+    pub(super) fn decode(self) -> Result<(InstanceRecord, SnapshotRecord), StoreError> {
+        let s = self.snapshot;
+        let snapshot = match (
+            s.seq,
+            s.state,
+            s.energy_level,
+            s.stress_state,
+            s.stability_index,
+        ) {
+            (Some(seq), Some(state), Some(energy), Some(stress), Some(stability)) => {
+                SnapshotRecord {
+                    seq: unsigned(seq)?,
+                    state: serde_json::from_str(&state).map_err(corrupt)?,
+                    last_cycle_at: s.last_cycle_at.map(Timestamp::from_micros),
+                    summary: summary(energy, &stress, stability)?,
+                }
+            }
+            _ => self.instance.initial_snapshot()?,
+        };
+        Ok((InstanceRecord::try_from(self.instance)?, snapshot))
     }
 }
 

@@ -77,7 +77,7 @@ impl Driven {
             meta: meta(name, None),
             persona: None,
             engine_version: EngineVersion::LATEST,
-            state,
+            profile: Profile::DEFAULT,
             created_at: at(created),
         };
         ok(store.create_instance(&new, fence).await);
@@ -175,10 +175,12 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
     let b = account(store).await;
     let mut modes = [unit(0.5); 7];
     modes[Mode::Order.index()] = unit(0.9);
-    let state = EngineState::new(Profile {
+    modes[Mode::Connection.index()] = unit(2.0 / 3.0);
+    let profile = Profile {
         modes,
         energy: unit(0.6),
-    });
+    };
+    let state = EngineState::new(profile);
     let new = NewInstance {
         id: InstanceId::generate(),
         account_id: a.clone(),
@@ -188,7 +190,7 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
         },
         persona: Some("persona_guardian".into()),
         engine_version: EngineVersion::V1,
-        state,
+        profile,
         created_at: at(10),
     };
     let created = ok(store.create_instance(&new, None).await);
@@ -202,6 +204,19 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
     assert_eq!(created.summary.energy_level, 0.6);
     assert_eq!(created.summary.stress_state, ENGINE.stress_state(&state));
     assert_eq!(ok(store.get_instance(&a, &new.id).await), created);
+    // Before its first snapshot an instance starts from its creation profile, exactly.
+    let loaded = ok(store.load(&new.id).await);
+    assert_eq!(
+        (loaded.snapshot.seq, loaded.snapshot.last_cycle_at),
+        (0, None)
+    );
+    assert_eq!(loaded.snapshot.state, state);
+    assert_eq!(
+        loaded.snapshot.state.modes.map(f64::to_bits),
+        state.modes.map(f64::to_bits)
+    );
+    assert_eq!(loaded.snapshot.summary, created.summary);
+    assert_eq!(loaded.record, created);
     // Another account's key sees nothing: not found, never forbidden.
     assert!(matches!(
         store.get_instance(&b, &new.id).await,
@@ -244,7 +259,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
             meta: meta(name, user),
             persona: None,
             engine_version: EngineVersion::LATEST,
-            state: EngineState::default(),
+            profile: Profile::DEFAULT,
             created_at: at(i as i64),
         };
         ok(store.create_instance(&new, None).await);
@@ -318,7 +333,7 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
         meta: meta("theirs", None),
         persona: None,
         engine_version: EngineVersion::LATEST,
-        state: EngineState::default(),
+        profile: Profile::DEFAULT,
         created_at: at(9),
     };
     ok(store.create_instance(&theirs, None).await);
@@ -913,7 +928,7 @@ pub async fn writes_of_a_node_that_lost_its_shard_are_fenced(db: &crate::harness
         meta: meta("nobody's", None),
         persona: None,
         engine_version: EngineVersion::LATEST,
-        state: EngineState::default(),
+        profile: Profile::DEFAULT,
         created_at: at(0),
     };
     assert!(matches!(
@@ -992,7 +1007,7 @@ pub async fn list_totals_stay_exact_under_concurrent_writes(store: &Store) {
         meta: meta(&format!("n{i:03}"), Some(&format!("user-{}", i % 4))),
         persona: None,
         engine_version: EngineVersion::LATEST,
-        state: EngineState::default(),
+        profile: Profile::DEFAULT,
         created_at: at(i as i64),
     };
     let mut tasks = tokio::task::JoinSet::new();
@@ -1131,7 +1146,7 @@ pub async fn the_count_migration_counts_an_existing_database(db: &crate::harness
             meta: meta(&format!("old{i}"), Some(&format!("user-{}", i % 3))),
             persona: None,
             engine_version: EngineVersion::LATEST,
-            state: EngineState::default(),
+            profile: Profile::DEFAULT,
             created_at: at(i),
         };
         ok(store.create_instance(&new, None).await);

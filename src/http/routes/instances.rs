@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{EngineState, EngineVersion};
+use crate::engine::EngineVersion;
 use crate::http::AppState;
 use crate::http::auth::Account;
 use crate::http::body::{Data, Listed, Pagination};
@@ -76,7 +76,7 @@ pub async fn create_instance(
         meta: request.meta,
         persona: request.persona,
         engine_version: EngineVersion::LATEST,
-        state: EngineState::new(request.profile),
+        profile: request.profile,
         created_at: Timestamp::now(),
     };
     let Some(cluster) = &state.cluster else {
