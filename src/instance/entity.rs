@@ -198,8 +198,10 @@ impl Entity for Instance {
         })
     }
 
+    /// A snapshot only over cycles not yet in one: an instance only read since its
+    /// activation (or never cycled: its creation profile stands for it) writes nothing.
     fn passivate(&mut self) -> Option<Append> {
-        Some(self.flush())
+        (self.since_snapshot > 0).then(|| self.flush())
     }
 
     fn last_cycle_at(&self) -> Option<SystemTime> {

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::engine::{Mode, StressState, Unit};
 use crate::store::{InstanceMeta, InstanceRecord};
+use actors::Entity;
 
 const T0: i64 = 1_795_392_000_000_000;
 
@@ -78,6 +79,22 @@ fn a_cycle_counts_records_and_measures_dt_from_the_previous_one() {
     assert_eq!(second.append.cycles[0].entry.dt, 1.5);
     assert_eq!(inst.cycle_count(), 2);
     assert_eq!(inst.current(), second.views[0]);
+}
+
+#[test]
+fn passivation_writes_a_snapshot_only_over_cycles_not_yet_in_one() {
+    let mut inst = fresh(None);
+    assert!(
+        Entity::passivate(&mut inst).is_none(),
+        "read only since activation"
+    );
+    ok(inst.process(&[input(Mode::Order, 0.8)], at(2.5), false, EVERY));
+    let written = Entity::passivate(&mut inst).and_then(|append| append.snapshot);
+    assert_eq!(written.map(|s| (s.seq, s.state)), Some((1, inst.state)));
+    assert!(
+        Entity::passivate(&mut inst).is_none(),
+        "nothing since that snapshot"
+    );
 }
 
 #[test]

@@ -505,7 +505,7 @@ macro_rules! bind_snapshot {
 }
 pub(super) use bind_snapshot;
 
-/// The upsert of an instance's snapshot row (there is one per instance), as a literal
+/// The upsert of an instance's snapshot row (at most one per instance), as a literal
 /// that retention's guarded variant extends.
 macro_rules! upsert_snapshot_sql {
     () => {

@@ -24,9 +24,10 @@ use super::{Store, StoreError, micros, with_pool};
 const LIVE_BY_KEY: &str = "COALESCE(deleted_at, -1) < 0";
 
 impl Store {
-    /// Creates the instance and its first snapshot, group-committed with concurrent
-    /// creations (`creator.rs`); under a fence, only while the lease holds (else
-    /// [`StoreError::Fenced`]), the row stamped with it. Answers the record as stored.
+    /// Creates the instance (one row: no snapshot until its first), group-committed with
+    /// concurrent creations (`creator.rs`); under a fence, only while the lease holds
+    /// (else [`StoreError::Fenced`]), the row stamped with it. Answers the record as
+    /// stored.
     pub async fn create_instance(
         &self,
         new: &NewInstance,

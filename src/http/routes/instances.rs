@@ -336,12 +336,19 @@ impl Listing<'_> {
         let wanted = page.limit as usize + 1;
         let (mut skip, mut kept, mut read, mut counted) = (page.offset, Vec::new(), 0u64, 0u64);
         let mut after = page.after.clone();
+        // The size of the last chunk if it kept nothing, else 0.
+        let mut barren = 0u32;
         loop {
             let chunk_size = if plan.to_end {
                 SCAN_PAGE
             } else {
+                // Twice a chunk that kept nothing: a stretch with none to keep (the
+                // newest instances all resident, say) costs a few round trips, not one
+                // per chunk of the expected size.
                 plan.chunk(skip + (wanted - kept.len()) as u64)
+                    .max(barren.saturating_mul(2).min(MOST_KEYS))
             };
+            let counted_before = counted;
             let chunk = self
                 .state
                 .store
@@ -371,6 +378,11 @@ impl Listing<'_> {
                     }
                 }
             }
+            barren = if counted == counted_before {
+                chunk_size
+            } else {
+                0
+            };
             if last || (kept.len() == wanted && !plan.to_end) {
                 break;
             }
