@@ -7,7 +7,7 @@
 
 use crate::ids::{AccountId, InstanceId};
 
-use super::records::{InstanceFilter, InstanceRecord, Page, Paged, Position, SortKey};
+use super::records::{InstanceFilter, InstanceRecord, Keys, Page, Paged, Position, SortKey};
 use super::rows::{InstanceRow, corrupt, instance_id, instance_select, signed};
 use super::{Backend, Store, StoreError, with_pool};
 
@@ -126,9 +126,11 @@ impl Store {
             .try_map(InstanceRecord::try_from)
     }
 
-    /// Up to `limit` ids of the list after `after` (or from its start), with their
-    /// positions: the sort's index alone, for callers that filter them further and then
-    /// read the rows they keep with [`Store::instances_in_order`].
+    /// Up to `limit` ids of the list after `after` (or from its start), and the position
+    /// of the last: the sort's index alone, for callers that filter them further and then
+    /// read the rows they keep with [`Store::instances_in_order`]. Ids are decoded in
+    /// place (no allocation per row: a residency page reads thousands, and in a server
+    /// holding a million actors each allocation was costly).
     pub async fn list_instance_keys(
         &self,
         account: &AccountId,
@@ -137,9 +139,9 @@ impl Store {
         descending: bool,
         after: Option<&Position>,
         limit: u32,
-    ) -> Result<Vec<(InstanceId, Position)>, StoreError> {
+    ) -> Result<Keys, StoreError> {
         let parts = self.list_sql(filter, sort, descending, after)?;
-        let keys = format!(
+        let sql = format!(
             "SELECT i.id, i.created_at, i.name FROM instances i WHERE {} {} ORDER BY {} \
              LIMIT ${}",
             parts.conditions,
@@ -147,24 +149,13 @@ impl Store {
             parts.order,
             parts.n + 1
         );
-        let rows: Vec<(String, i64, String)> = with_pool!(self.backend(), |pool| {
-            bind_list!(sqlx::query_as(&keys), parts, account, false)
+        with_pool!(self.backend(), |pool| {
+            let rows = bind_list!(sqlx::query(&sql), parts, account, false)
                 .bind(i64::from(limit))
                 .fetch_all(pool)
-                .await
-        })?;
-        rows.into_iter()
-            .map(|(id, at, name)| {
-                let position = match sort {
-                    SortKey::CreatedAt => Position::Created { at, id: id.clone() },
-                    SortKey::Name => Position::Name {
-                        name,
-                        id: id.clone(),
-                    },
-                };
-                Ok((instance_id(&id)?, position))
-            })
-            .collect()
+                .await?;
+            keys_of(&rows, sort)
+        })
     }
 
     /// The instances among `ids` that `filter` (whose own ids it replaces) still covers,
@@ -278,6 +269,37 @@ impl Store {
             Backend::Sqlite(_) => format!("SELECT value FROM json_each(${n})"),
         }
     }
+}
+
+/// The ids of key rows (`id`, `created_at`, `name`) and the position of the last.
+fn keys_of<'r, R>(rows: &'r [R], sort: SortKey) -> Result<Keys, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let ids = rows
+        .iter()
+        .map(|row| instance_id(row.try_get::<&str, _>(0)?))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let last = match rows.last() {
+        None => None,
+        Some(row) => {
+            let id = row.try_get::<&str, _>(0)?.to_owned();
+            Some(match sort {
+                SortKey::CreatedAt => Position::Created {
+                    at: row.try_get(1)?,
+                    id,
+                },
+                SortKey::Name => Position::Name {
+                    name: row.try_get::<&str, _>(2)?.to_owned(),
+                    id,
+                },
+            })
+        }
+    };
+    Ok(Keys { ids, last })
 }
 
 /// Ids as the JSON array [`Store::ids_in`] reads: one bound text, whatever their number.

@@ -43,7 +43,7 @@ pub use fence::Fence;
 pub use partitions::HistoryPartition;
 pub use records::{
     CycleRecord, DriftEvent, DriftRecord, HistoryEntry, InstanceFilter, InstanceMeta,
-    InstanceRecord, KeyRecord, NewInstance, Page, Paged, Position, SnapshotRecord, SortKey,
+    InstanceRecord, KeyRecord, Keys, NewInstance, Page, Paged, Position, SnapshotRecord, SortKey,
     StoredInstance, Summary,
 };
 pub use retention::Dropped;

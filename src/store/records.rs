@@ -217,6 +217,14 @@ pub enum Position {
     Name { name: String, id: String },
 }
 
+/// A chunk of a list's keys ([`Store::list_instance_keys`](super::Store::list_instance_keys)):
+/// the ids in the list's order and the position of the last, where the next chunk starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keys {
+    pub ids: Vec<InstanceId>,
+    pub last: Option<Position>,
+}
+
 /// One page of a list and the total it was cut from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paged<T> {

@@ -12,8 +12,8 @@ use identity_os::engine::{
 };
 use identity_os::ids::{AccountId, InstanceId, KeyId};
 use identity_os::store::{
-    Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta,
-    NewInstance, Page, Position, SnapshotRecord, SortKey, Store, StoreError, Summary,
+    Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta, Keys,
+    NewInstance, Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
 };
 use identity_os::timestamp::Timestamp;
 
@@ -371,24 +371,35 @@ pub async fn lists_sort_filter_and_page(store: &Store) {
     // The keys of a list alone, chunk after chunk from a position, as residency pages
     // walk it; then whole rows of the ones kept that the filter still covers (the
     // stopped one is not), in the list's order.
-    let key_ids = |keys: &[(InstanceId, Position)]| -> Vec<InstanceId> {
-        keys.iter().map(|(id, _)| id.clone()).collect()
-    };
     let first = ok(store
         .list_instance_keys(&a, &all, SortKey::Name, false, None, 2)
         .await);
-    assert_eq!(key_ids(&first), [ids[1].clone(), ids[3].clone()]);
+    assert_eq!(first.ids, [ids[1].clone(), ids[3].clone()]);
     let rest = ok(store
-        .list_instance_keys(&a, &all, SortKey::Name, false, Some(&first[1].1), 10)
+        .list_instance_keys(&a, &all, SortKey::Name, false, first.last.as_ref(), 10)
         .await);
-    assert_eq!(
-        key_ids(&rest),
-        [ids[2].clone(), ids[0].clone(), ids[4].clone()]
-    );
+    assert_eq!(rest.ids, [ids[2].clone(), ids[0].clone(), ids[4].clone()]);
     let newest = ok(store
         .list_instance_keys(&a, &running, SortKey::CreatedAt, true, None, 10)
         .await);
-    assert_eq!(key_ids(&newest), [ids[3].clone()]);
+    assert_eq!(newest.ids, [ids[3].clone()]);
+    let after_newest = ok(store
+        .list_instance_keys(
+            &a,
+            &running,
+            SortKey::CreatedAt,
+            true,
+            newest.last.as_ref(),
+            10,
+        )
+        .await);
+    assert_eq!(
+        after_newest,
+        Keys {
+            ids: Vec::new(),
+            last: None
+        }
+    );
     let running_any_tag = InstanceFilter {
         stopped: Some(false),
         ..InstanceFilter::default()

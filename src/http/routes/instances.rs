@@ -361,10 +361,9 @@ impl Listing<'_> {
                     chunk_size,
                 )
                 .await?;
-            let last = chunk.len() < chunk_size as usize;
-            for (id, position) in chunk {
+            let last = chunk.ids.len() < chunk_size as usize;
+            for id in chunk.ids {
                 read += 1;
-                after = Some(position);
                 if !keep(&id) {
                     continue;
                 }
@@ -378,6 +377,8 @@ impl Listing<'_> {
                     }
                 }
             }
+            // Read to its end unless the page filled (and the walk ends).
+            after = chunk.last.or(after);
             barren = if counted == counted_before {
                 chunk_size
             } else {
