@@ -271,11 +271,7 @@ impl Instance {
 
     /// What lists show of the current state.
     fn summary(&self) -> Summary {
-        Summary {
-            energy_level: self.state.energy,
-            stress_state: self.engine.stress_state(&self.state),
-            stability_index: self.engine.stability_index(&self.state),
-        }
+        Summary::of(self.engine, &self.state)
     }
 
     fn snapshot_record(&mut self) -> SnapshotRecord {

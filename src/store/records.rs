@@ -16,6 +16,17 @@ pub struct Summary {
     pub stability_index: f64,
 }
 
+impl Summary {
+    /// What `engine` makes of `state` for lists.
+    pub fn of(engine: Engine, state: &EngineState) -> Summary {
+        Summary {
+            energy_level: state.energy,
+            stress_state: engine.stress_state(state),
+            stability_index: engine.stability_index(state),
+        }
+    }
+}
+
 /// A full engine state as of lifetime cycle `seq`: where recovery starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotRecord {
@@ -33,17 +44,12 @@ impl SnapshotRecord {
     /// The state an instance starts with, before any cycle: a function of its creation
     /// profile and engine version, so creation stores the profile and no snapshot.
     pub fn initial(engine_version: EngineVersion, profile: Profile) -> SnapshotRecord {
-        let engine = Engine::new(engine_version);
         let state = EngineState::new(profile);
         SnapshotRecord {
             seq: 0,
             state,
             last_cycle_at: None,
-            summary: Summary {
-                energy_level: state.energy,
-                stress_state: engine.stress_state(&state),
-                stability_index: engine.stability_index(&state),
-            },
+            summary: Summary::of(Engine::new(engine_version), &state),
         }
     }
 }

@@ -119,41 +119,54 @@ impl InstanceRow {
             _ => Ok((0, self.initial_snapshot()?.summary)),
         }
     }
+
+    /// The record, its state the newer of `(snap_seq, snapshot)` (the summary of the
+    /// snapshot replay starts from) and the newest history row.
+    fn into_record(
+        self,
+        (snap_seq, snapshot): (u64, Summary),
+    ) -> Result<InstanceRecord, StoreError> {
+        // A snapshot written at the same seq as the newest history row is newer than it
+        // (a reset writes one), so history wins only when strictly newer.
+        let (cycle_count, summary) = match (
+            self.last_seq,
+            self.last_energy,
+            self.last_stress,
+            self.last_stability,
+        ) {
+            (Some(seq), Some(e), Some(s), Some(st)) if unsigned(seq)? > snap_seq => {
+                (unsigned(seq)?, self::summary(e, &s, st)?)
+            }
+            _ => (snap_seq, snapshot),
+        };
+        Ok(InstanceRecord {
+            id: instance_id(&self.id)?,
+            account_id: AccountId::parse(&self.account_id).map_err(corrupt)?,
+            meta: InstanceMeta {
+                name: self.name,
+                description: self.description,
+                user: self.user_tag,
+                metadata: serde_json::from_str::<BTreeMap<String, String>>(&self.metadata)
+                    .map_err(corrupt)?,
+                cycle_cap: self.cycle_cap.map(unsigned).transpose()?,
+            },
+            stopped: self.stopped,
+            persona: self.persona,
+            engine_version: engine_version(self.engine_version)?,
+            created_at: Timestamp::from_micros(self.created_at),
+            updated_at: Timestamp::from_micros(self.updated_at),
+            cycle_count,
+            summary,
+        })
+    }
 }
 
 impl TryFrom<InstanceRow> for InstanceRecord {
     type Error = StoreError;
 
     fn try_from(r: InstanceRow) -> Result<Self, StoreError> {
-        let (snap_seq, snapshot) = r.snapshot_summary()?;
-        // A snapshot written at the same seq as the newest history row is newer than it
-        // (a reset writes one), so history wins only when strictly newer.
-        let (cycle_count, summary) =
-            match (r.last_seq, r.last_energy, r.last_stress, r.last_stability) {
-                (Some(seq), Some(e), Some(s), Some(st)) if unsigned(seq)? > snap_seq => {
-                    (unsigned(seq)?, self::summary(e, &s, st)?)
-                }
-                _ => (snap_seq, snapshot),
-            };
-        Ok(InstanceRecord {
-            id: instance_id(&r.id)?,
-            account_id: AccountId::parse(&r.account_id).map_err(corrupt)?,
-            meta: InstanceMeta {
-                name: r.name,
-                description: r.description,
-                user: r.user_tag,
-                metadata: serde_json::from_str::<BTreeMap<String, String>>(&r.metadata)
-                    .map_err(corrupt)?,
-                cycle_cap: r.cycle_cap.map(unsigned).transpose()?,
-            },
-            stopped: r.stopped,
-            persona: r.persona,
-            engine_version: engine_version(r.engine_version)?,
-            created_at: Timestamp::from_micros(r.created_at),
-            updated_at: Timestamp::from_micros(r.updated_at),
-            cycle_count,
-            summary,
-        })
+        let snapshot = r.snapshot_summary()?;
+        r.into_record(snapshot)
     }
 }
 
@@ -230,7 +243,10 @@ impl LoadRow {
             }
             _ => self.instance.initial_snapshot()?,
         };
-        Ok((InstanceRecord::try_from(self.instance)?, snapshot))
+        let record = self
+            .instance
+            .into_record((snapshot.seq, snapshot.summary))?;
+        Ok((record, snapshot))
     }
 }
 
