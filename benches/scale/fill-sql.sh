@@ -3,7 +3,8 @@
 # hours fill.sh and the recovery scenario take over HTTP (BENCHMARKS.md, issue 16):
 # N instances shaped as the `create` scenario makes them (name, user tag u-0 … u-99999,
 # one creation every 100 µs), each with the creation profile of one instance created over
-# HTTP and, as created instances have, no snapshot yet; then H of them (named hist-…) with
+# HTTP and, as created instances have, no snapshot yet, 1 % of them stopped (those with
+# abs(hashtext(id)) % 100 = 7, as an UPDATE stopped them before); then H (named hist-…) with
 # R history rows each, and one (hist-deep) with D. A history-bearing instance gets a
 # snapshot at its last row (the template's, written as its server stopped), so that
 # activation replays nothing: the rows are made up, not engine output. Creation itself is measured over
@@ -39,12 +40,15 @@ for ((from = 0; from < N; from += 1000000)); do
   to=$(( from + 1000000 < N ? from + 1000000 : N ))
   sql <<SQL
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                       stopped, persona, engine_version, profile, created_at, updated_at)
-SELECT 'inst_' || substr(md5('i' || n), 1, 16), t.account_id,
+                       stopped, persona, engine_version, profile, created_at, updated_at,
+                       has_tail)
+SELECT i.id, t.account_id,
        CASE WHEN n <= $H THEN 'hist-' || n ELSE 'loadtest-' || n END, '', 'u-' || (n % 100000),
-       '{}', NULL, FALSE, NULL, t.engine_version, t.profile, $start_us + 100 * (n + 1),
-       $start_us + 100 * (n + 1)
-FROM generate_series($from, $to - 1) AS n, instances t WHERE t.id = '$template';
+       '{}', NULL, n > $H AND abs(hashtext(i.id)) % 100 = 7, NULL, t.engine_version, t.profile,
+       $start_us + 100 * (n + 1), $start_us + 100 * (n + 1), FALSE
+FROM generate_series($from, $to - 1) AS n
+     CROSS JOIN LATERAL (SELECT 'inst_' || substr(md5('i' || n), 1, 16) AS id) i,
+     instances t WHERE t.id = '$template';
 SQL
   echo "instances: $to"
 done
@@ -65,6 +69,9 @@ SELECT 'inst_' || substr(md5('i' || n), 1, 16), 'snap_' || substr(md5('s' || n),
        $3, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
        s.written_at
 FROM generate_series($1, $2) AS n, snapshots s WHERE s.instance_id = '$template';
+-- As a passivation leaves them: the snapshot covers the history (migration 0011).
+UPDATE instances SET has_tail = FALSE
+WHERE id IN (SELECT 'inst_' || substr(md5('i' || n), 1, 16) FROM generate_series($1, $2) AS n);
 SQL
 }
 sql -c "UPDATE instances SET name = 'hist-deep' WHERE id = 'inst_' || substr(md5('i0'), 1, 16)"

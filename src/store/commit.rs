@@ -50,8 +50,15 @@ struct Rows<'a> {
     /// up per account and month, after the fence).
     usage: Vec<(&'a InstanceId, &'a AccountId, String, i64)>,
     /// The newest snapshot per instance (an upsert may touch a row only once per
-    /// statement), with its state as JSON text and a fresh snapshot id.
-    snapshots: Vec<(&'a InstanceId, &'a SnapshotRecord, String, SnapshotId)>,
+    /// statement), with its state as JSON text, a fresh snapshot id and whether it
+    /// closes the instance's tail (see [`Closes`]).
+    snapshots: Vec<(
+        &'a InstanceId,
+        &'a SnapshotRecord,
+        String,
+        SnapshotId,
+        Closes,
+    )>,
     written_at: i64,
 }
 
@@ -82,17 +89,17 @@ impl<'a> Rows<'a> {
                 ))
             })
             .collect();
-        let mut newest: BTreeMap<&InstanceId, &SnapshotRecord> = BTreeMap::new();
+        let mut newest: BTreeMap<&InstanceId, (&SnapshotRecord, Closes)> = BTreeMap::new();
         for a in appends {
             if let Some(s) = &a.snapshot {
-                newest.insert(&a.instance_id, s);
+                newest.insert(&a.instance_id, (s, Closes(a.cycles.is_empty())));
             }
         }
         let snapshots = newest
             .into_iter()
-            .map(|(id, s)| {
+            .map(|(id, (s, closes))| {
                 let state = serde_json::to_string(&s.state).map_err(corrupt)?;
-                Ok((id, s, state, SnapshotId::generate()))
+                Ok((id, s, state, SnapshotId::generate(), closes))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Rows {
@@ -104,6 +111,13 @@ impl<'a> Rows<'a> {
         })
     }
 }
+
+/// Whether a snapshot is of everything its actor did, so that history holds no row after
+/// it (`instances.has_tail`, migration 0011): one written without cycles (passivation,
+/// stop, start, a new engine version) is. A row of the same instance committed later by
+/// another batch in flight is older than it and marks the tail again: only needlessly.
+#[derive(Clone, Copy)]
+struct Closes(bool);
 
 /// The batch as one statement; `$1`… are the columns of each table in turn. `{kept}`,
 /// `{only …}` and `{result}` are filled in by [`batch_statement`].
@@ -144,14 +158,18 @@ WITH {kept}history_rows AS (
         last_cycle_at = excluded.last_cycle_at, energy_level = excluded.energy_level,
         stress_state = excluded.stress_state, stability_index = excluded.stability_index,
         written_at = excluded.written_at
+), cleared AS (
+    UPDATE instances i SET has_tail = FALSE
+    FROM (SELECT c.i, c.closes FROM UNNEST($27::TEXT[], $36::BOOLEAN[]) AS c(i, closes){only c}) c
+    WHERE c.closes AND i.id = c.i AND i.has_tail
 )
 SELECT {result}";
 
 /// The instances of a fenced batch that still carry their append's epoch, locked
-/// until the commit: `$36` ids, `$37` epochs.
+/// until the commit: `$37` ids, `$38` epochs.
 const KEPT: &str = "kept AS MATERIALIZED (
     SELECT i.id FROM instances i
-    JOIN UNNEST($36::TEXT[], $37::BIGINT[]) AS f(id, epoch) ON i.id = f.id
+    JOIN UNNEST($37::TEXT[], $38::BIGINT[]) AS f(id, epoch) ON i.id = f.id
     WHERE i.owner_epoch = f.epoch
     FOR SHARE OF i
 ), ";
@@ -159,7 +177,7 @@ const KEPT: &str = "kept AS MATERIALIZED (
 /// The statement for a single node (every row written) or a fenced one.
 fn batch_statement(fenced: bool) -> String {
     let mut sql = POSTGRES_BATCH.replace("{kept}", if fenced { KEPT } else { "" });
-    for table in ["h", "d", "u", "n"] {
+    for table in ["h", "d", "u", "n", "c"] {
         let only = if fenced {
             format!("\n        WHERE {table}.i IN (SELECT id FROM kept)")
         } else {
@@ -330,7 +348,7 @@ async fn postgres(
         .bind(
             snapshots
                 .iter()
-                .map(|(.., sid)| sid.as_str())
+                .map(|(_, _, _, sid, _)| sid.as_str())
                 .collect::<Vec<_>>(),
         )
         .bind(
@@ -342,7 +360,7 @@ async fn postgres(
         .bind(
             snapshots
                 .iter()
-                .map(|(_, _, state, _)| state.as_str())
+                .map(|(_, _, state, ..)| state.as_str())
                 .collect::<Vec<_>>(),
         )
         .bind(
@@ -369,7 +387,8 @@ async fn postgres(
                 .map(|(_, s, ..)| s.summary.stability_index)
                 .collect::<Vec<_>>(),
         )
-        .bind(rows.written_at);
+        .bind(rows.written_at)
+        .bind(snapshots.iter().map(|(.., c)| c.0).collect::<Vec<_>>());
     let query = if fenced {
         query
             .bind(
@@ -465,7 +484,7 @@ async fn sqlite(pool: &SqlitePool, rows: &Rows<'_>) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     }
-    for (id, s, state, snapshot_id) in &rows.snapshots {
+    for (id, s, state, snapshot_id, closes) in &rows.snapshots {
         let upsert = sqlx::query(UPSERT_SNAPSHOT);
         bind_snapshot!(
             upsert,
@@ -477,6 +496,14 @@ async fn sqlite(pool: &SqlitePool, rows: &Rows<'_>) -> Result<(), StoreError> {
         )
         .execute(&mut *tx)
         .await?;
+        // After the batch's history rows (whose trigger marked the tail): the snapshot
+        // covers them.
+        if closes.0 {
+            sqlx::query("UPDATE instances SET has_tail = FALSE WHERE id = $1 AND has_tail")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -144,10 +144,10 @@ async fn insert(backend: &Backend, rows: &[Row<'_>]) -> Result<HashSet<String>, 
 const POSTGRES_CREATE: &str = "\
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
                        stopped, persona, engine_version, profile, created_at, updated_at,
-                       owner_epoch)
+                       owner_epoch, has_tail)
 SELECT n.id, n.account_id, n.name, n.description, n.user_tag, n.metadata, n.cycle_cap,
        FALSE, n.persona, n.engine_version, n.profile, n.created_at, n.created_at,
-       COALESCE(n.epoch, 0)
+       COALESCE(n.epoch, 0), FALSE
 FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
             $7::BIGINT[], $8::TEXT[], $9::INTEGER[], $10::BYTEA[], $11::BIGINT[],
             $12::BIGINT[], $13::INTEGER[], $14::TEXT[])
@@ -187,8 +187,9 @@ async fn postgres(pool: &PgPool, rows: &[Row<'_>]) -> Result<HashSet<String>, St
 /// A single node's insert of one instance (cluster mode, and so fences, need PostgreSQL).
 const SQLITE_INSTANCE: &str = "\
 INSERT INTO instances (id, account_id, name, description, user_tag, metadata, cycle_cap,
-                       stopped, persona, engine_version, profile, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $11, $11)";
+                       stopped, persona, engine_version, profile, created_at, updated_at,
+                       has_tail)
+VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $11, $11, FALSE)";
 
 async fn sqlite(pool: &SqlitePool, rows: &[Row<'_>]) -> Result<HashSet<String>, StoreError> {
     if rows.iter().any(|r| r.fence.is_some()) {

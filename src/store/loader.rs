@@ -94,11 +94,12 @@ async fn load_batch(backend: &Backend, ids: &[&InstanceId]) -> Result<Loaded, St
         }
     };
     // The history after each snapshot, as one index range per instance: a condition on
-    // `instance_id` alone would read every row the instance ever had.
+    // `instance_id` alone would read every row the instance ever had. Only where history
+    // may hold such rows: after a clean passivation, or before any cycle, none does.
     let after: Vec<(&str, i64)> = instances
         .iter()
         .filter(|row| row.is_live())
-        .map(|row| (row.id(), row.snapshot_seq()))
+        .filter_map(|row| Some((row.id(), row.replay_after()?)))
         .collect();
     if after.is_empty() {
         return Ok(assemble(instances, Vec::new()));

@@ -43,6 +43,9 @@ LEFT JOIN snapshots s ON s.instance_id = i.id"
 /// its newest history row (whichever is newer is the instance's current state), as the
 /// backend reads them. PostgreSQL takes the newest history row in one descending probe
 /// of each partition's key; SQLite, without `LATERAL`, finds its seq and then the row.
+/// Either only where history may hold rows after the snapshot (`has_tail`, migration
+/// 0011): nearly every stored instance's snapshot or profile is its newest state, and
+/// the probes were most of a page's time (BENCHMARKS.md).
 pub(super) fn instance_select(backend: &Backend) -> &'static str {
     match backend {
         Backend::Postgres(_) => concat!(
@@ -50,14 +53,14 @@ pub(super) fn instance_select(backend: &Backend) -> &'static str {
             newest_history_columns!(),
             "
 LEFT JOIN LATERAL (SELECT hh.seq, hh.energy_level, hh.stress_state, hh.stability_index
-                   FROM history hh WHERE hh.instance_id = i.id
+                   FROM history hh WHERE i.has_tail AND hh.instance_id = i.id
                    ORDER BY hh.seq DESC LIMIT 1) h ON TRUE"
         ),
         Backend::Sqlite(_) => concat!(
             instance_columns!(),
             newest_history_columns!(),
             "
-LEFT JOIN history h ON h.instance_id = i.id
+LEFT JOIN history h ON i.has_tail AND h.instance_id = i.id
      AND h.seq = (SELECT MAX(hh.seq) FROM history hh WHERE hh.instance_id = i.id)"
         ),
     }
@@ -190,7 +193,7 @@ pub(super) const LOAD_SELECT: &str = concat!(
        CAST(NULL AS BIGINT) AS last_seq, CAST(NULL AS DOUBLE PRECISION) AS last_energy,
        CAST(NULL AS TEXT) AS last_stress, CAST(NULL AS DOUBLE PRECISION) AS last_stability,
        s.seq, s.state, s.last_cycle_at, s.energy_level, s.stress_state, s.stability_index,
-       i.deleted_at
+       i.deleted_at, i.has_tail
 FROM instances i
 LEFT JOIN snapshots s ON s.instance_id = i.id"
 );
@@ -202,6 +205,7 @@ pub(super) struct LoadRow {
     #[sqlx(flatten)]
     snapshot: SnapshotRow,
     deleted_at: Option<i64>,
+    has_tail: bool,
 }
 
 impl LoadRow {
@@ -217,9 +221,10 @@ impl LoadRow {
         self.instance.id()
     }
 
-    /// The seq replay starts after (0 before the first snapshot).
-    pub(super) fn snapshot_seq(&self) -> i64 {
-        self.snapshot.seq.unwrap_or(0)
+    /// The seq replay starts after (0 before the first snapshot), if history may hold
+    /// rows after it (migration 0011): else replay has nothing to read.
+    pub(super) fn replay_after(&self) -> Option<i64> {
+        self.has_tail.then(|| self.snapshot.seq.unwrap_or(0))
     }
 
     /// The instance and the snapshot its replay starts from: its stored one or, before

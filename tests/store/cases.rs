@@ -1385,3 +1385,86 @@ impl OldDatabase {
         assert_eq!(store.kept_since(), Some(boundary));
     }
 }
+
+/// Reads go to the history only where it may hold rows after the snapshot (migration
+/// 0011): a cycle marks the instance, a snapshot written without cycles (passivation,
+/// stop) clears it, and a history row written by anything else (a node of the version
+/// before, in a rolling upgrade) marks it too. Whatever the flag, a read sees the newest.
+pub async fn a_tail_is_read_only_where_history_may_hold_one(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let a = account(store).await;
+    let mut inst = Driven::create(store, &a, "tail", 0).await;
+    let (id, account) = (&inst.id.clone(), &a);
+    // The stored instance, once its record says it has `n` cycles.
+    let newest = |n: u64| async move {
+        let loaded = ok(store.load(id).await);
+        let record = ok(store.get_instance(account, id).await);
+        assert_eq!(record.cycle_count, n, "the record's cycles");
+        loaded
+    };
+    assert!(newest(0).await.tail.is_empty());
+
+    // Cycles of a resident instance, then a crash before its passivation: replayed.
+    let cycles = inst.step(&[(Mode::Perception, 0.5), (Mode::Order, 0.7)], 2);
+    ok(store.append(inst.append(cycles, None)).await);
+    let loaded = newest(2).await;
+    assert_eq!(
+        loaded.tail.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        [1, 2]
+    );
+
+    // Passivation: a snapshot of everything, nothing left to replay.
+    ok(store
+        .append(inst.append(Vec::new(), Some(inst.snapshot(3))))
+        .await);
+    let loaded = newest(2).await;
+    assert_eq!((loaded.snapshot.seq, loaded.tail.len()), (2, 0));
+
+    // The next activation's first cycle: read after the snapshot again.
+    let next = inst.step(&[(Mode::Exploration, 0.6)], 4);
+    let summary = next[0].entry.summary;
+    ok(store.append(inst.append(next, None)).await);
+    let loaded = newest(3).await;
+    assert_eq!(loaded.tail.len(), 1);
+    assert_eq!(ok(store.get_instance(&a, &inst.id).await).summary, summary);
+    ok(store
+        .append(inst.append(Vec::new(), Some(inst.snapshot(5))))
+        .await);
+    assert!(newest(3).await.tail.is_empty());
+
+    // A row written around the store is read all the same.
+    let row = |seq: i64| {
+        format!(
+            "INSERT INTO history (instance_id, seq, cycle, mode, signal, confidence, dt,
+                 context, observed_at, recorded_at, energy_level, stress_state,
+                 stability_index)
+             VALUES ('{}', {seq}, {seq}, 'ORDER', 0.5, 0.9, 1.0, '{{}}', NULL, {}, 0.8,
+                 'LOW', 0.9)",
+            inst.id,
+            at(6).as_micros()
+        )
+    };
+    db.execute(&row(4)).await;
+    let loaded = newest(4).await;
+    assert_eq!(loaded.tail.iter().map(|h| h.seq).collect::<Vec<_>>(), [4]);
+    let list = ok(store
+        .list_instances(
+            &a,
+            &InstanceFilter::default(),
+            SortKey::CreatedAt,
+            true,
+            page(5, 0),
+        )
+        .await);
+    assert_eq!(list.items[0].cycle_count, 4, "a list reads it too");
+
+    // The flag is what reads go by: a row slipped in under a cleared flag is not read.
+    db.execute(&format!(
+        "{}; UPDATE instances SET has_tail = FALSE WHERE id = '{}'",
+        row(5),
+        inst.id
+    ))
+    .await;
+    let loaded = newest(3).await;
+    assert_eq!((loaded.snapshot.seq, loaded.tail.len()), (3, 0));
+}

@@ -77,7 +77,10 @@ macro_rules! conformance_with_db {
     };
 }
 
-conformance_with_db!(the_count_migration_counts_an_existing_database);
+conformance_with_db!(
+    the_count_migration_counts_an_existing_database,
+    a_tail_is_read_only_where_history_may_hold_one,
+);
 
 /// Cluster mode's fencing needs PostgreSQL (a cluster refuses SQLite at start).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
