@@ -128,9 +128,11 @@ impl Store {
 
     /// Up to `limit` ids of the list after `after` (or from its start), and the position
     /// of the last: the sort's index alone, for callers that filter them further and then
-    /// read the rows they keep with [`Store::instances_in_order`]. Ids are decoded in
-    /// place (no allocation per row: a residency page reads thousands, and in a server
-    /// holding a million actors each allocation was costly).
+    /// read the rows they keep with [`Store::instances_in_order`]. The chunk comes back as
+    /// one row (the ids joined in the list's order, and the sort value of the last), split
+    /// in place: a residency page reads thousands of keys, and in a server holding a
+    /// million actors a row, or a string, allocated per key was its largest cost
+    /// (BENCHMARKS.md, 2026-12-07 fourth session).
     pub async fn list_instance_keys(
         &self,
         account: &AccountId,
@@ -141,21 +143,26 @@ impl Store {
         limit: u32,
     ) -> Result<Keys, StoreError> {
         let parts = self.list_sql(filter, sort, descending, after)?;
+        // The last row's sort value is the chunk's extreme one: the order is (value, id).
+        let last = if descending { "MIN" } else { "MAX" };
+        // `string_agg` is SQLite's too (3.44), with the order inside the aggregate.
         let sql = format!(
-            "SELECT i.id, i.created_at, i.name FROM instances i WHERE {} {} ORDER BY {} \
-             LIMIT ${}",
+            "SELECT string_agg(i.id, ',' ORDER BY {order}), {last}(i.created_at), \
+             {last}(i.name) FROM (SELECT i.id, i.created_at, i.name FROM instances i \
+             WHERE {} {} ORDER BY {order} LIMIT ${}) i",
             parts.conditions,
             parts.keyset,
-            parts.order,
-            parts.n + 1
+            parts.n + 1,
+            order = parts.order,
         );
-        with_pool!(self.backend(), |pool| {
-            let rows = bind_list!(sqlx::query(&sql), parts, account, false)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await?;
-            keys_of(&rows, sort)
-        })
+        let (ids, at, name): (Option<String>, Option<i64>, Option<String>) =
+            with_pool!(self.backend(), |pool| {
+                bind_list!(sqlx::query_as(&sql), parts, account, false)
+                    .bind(i64::from(limit))
+                    .fetch_one(pool)
+                    .await
+            })?;
+        keys_of(ids.as_deref(), at, name, sort)
     }
 
     /// The instances among `ids` that `filter` (whose own ids it replaces) still covers,
@@ -271,35 +278,43 @@ impl Store {
     }
 }
 
-/// The ids of key rows (`id`, `created_at`, `name`) and the position of the last.
-fn keys_of<'r, R>(rows: &'r [R], sort: SortKey) -> Result<Keys, StoreError>
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let ids = rows
-        .iter()
-        .map(|row| instance_id(row.try_get::<&str, _>(0)?))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let last = match rows.last() {
-        None => None,
-        Some(row) => {
-            let id = row.try_get::<&str, _>(0)?.to_owned();
-            Some(match sort {
-                SortKey::CreatedAt => Position::Created {
-                    at: row.try_get(1)?,
-                    id,
-                },
-                SortKey::Name => Position::Name {
-                    name: row.try_get::<&str, _>(2)?.to_owned(),
-                    id,
-                },
-            })
-        }
+/// The ids of a key chunk (joined by commas, in order; none for an empty chunk) and the
+/// position of the last, from its sort value.
+fn keys_of(
+    ids: Option<&str>,
+    at: Option<i64>,
+    name: Option<String>,
+    sort: SortKey,
+) -> Result<Keys, StoreError> {
+    let Some(joined) = ids else {
+        return Ok(Keys {
+            ids: Vec::new(),
+            last: None,
+        });
     };
-    Ok(Keys { ids, last })
+    let ids = joined
+        .split(',')
+        .map(instance_id)
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let id = match ids.last() {
+        Some(id) => id.as_str().to_owned(),
+        None => return Err(StoreError::Corrupt("an empty key chunk".into())),
+    };
+    let missing = || StoreError::Corrupt("a key chunk without its last sort value".into());
+    let last = match sort {
+        SortKey::CreatedAt => Position::Created {
+            at: at.ok_or_else(missing)?,
+            id,
+        },
+        SortKey::Name => Position::Name {
+            name: name.ok_or_else(missing)?,
+            id,
+        },
+    };
+    Ok(Keys {
+        ids,
+        last: Some(last),
+    })
 }
 
 /// Ids as the JSON array [`Store::ids_in`] reads: one bound text, whatever their number.
