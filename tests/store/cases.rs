@@ -12,8 +12,9 @@ use identity_os::engine::{
 };
 use identity_os::ids::{AccountId, InstanceId, KeyId};
 use identity_os::store::{
-    Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta, Keys,
-    NewInstance, Page, SnapshotRecord, SortKey, Store, StoreError, Summary,
+    Append, CycleRecord, DriftRecord, Fence, HistoryEntry, InstanceFilter, InstanceMeta,
+    InstanceRecord, Keys, NewInstance, Page, Paged, SnapshotRecord, SortKey, Store, StoreError,
+    Summary,
 };
 use identity_os::timestamp::Timestamp;
 
@@ -170,6 +171,19 @@ fn page(limit: u32, offset: u64) -> Page {
     }
 }
 
+/// The first `limit` of the account's instances, newest first, unfiltered.
+async fn newest_first(store: &Store, account: &AccountId, limit: u32) -> Paged<InstanceRecord> {
+    ok(store
+        .list_instances(
+            account,
+            &InstanceFilter::default(),
+            SortKey::CreatedAt,
+            true,
+            page(limit, 0),
+        )
+        .await)
+}
+
 pub async fn created_instances_read_back_per_account(store: &Store) {
     let a = account(store).await;
     let b = account(store).await;
@@ -222,15 +236,7 @@ pub async fn created_instances_read_back_per_account(store: &Store) {
         store.get_instance(&b, &new.id).await,
         Err(StoreError::NotFound)
     ));
-    let theirs = ok(store
-        .list_instances(
-            &b,
-            &InstanceFilter::default(),
-            SortKey::CreatedAt,
-            true,
-            page(20, 0),
-        )
-        .await);
+    let theirs = newest_first(store, &b, 20).await;
     assert_eq!(theirs.total, 0);
     assert!(matches!(
         store.get_instance(&a, &InstanceId::generate()).await,
@@ -499,15 +505,7 @@ pub async fn instance_summary_follows_the_newest_write(store: &Store) {
     assert_eq!((record.cycle_count, record.summary), (2, reset.summary));
     assert_eq!(record.summary.stress_state, StressState::Low);
     // Lists show the same.
-    let list = ok(store
-        .list_instances(
-            &a,
-            &InstanceFilter::default(),
-            SortKey::CreatedAt,
-            true,
-            page(5, 0),
-        )
-        .await);
+    let list = newest_first(store, &a, 5).await;
     assert_eq!(list.items[0].summary, reset.summary);
 }
 
@@ -776,15 +774,7 @@ pub async fn soft_delete_restore_and_purge(store: &Store) {
         store.soft_delete(&a, &inst.id, at(11), None).await,
         Err(StoreError::NotFound)
     ));
-    let list = ok(store
-        .list_instances(
-            &a,
-            &InstanceFilter::default(),
-            SortKey::CreatedAt,
-            true,
-            page(10, 0),
-        )
-        .await);
+    let list = newest_first(store, &a, 10).await;
     assert_eq!(list.total, 0);
 
     // Another account cannot restore it; its owner can, with all its history.
@@ -1447,15 +1437,7 @@ pub async fn a_tail_is_read_only_where_history_may_hold_one(db: &crate::harness:
     db.execute(&row(4)).await;
     let loaded = newest(4).await;
     assert_eq!(loaded.tail.iter().map(|h| h.seq).collect::<Vec<_>>(), [4]);
-    let list = ok(store
-        .list_instances(
-            &a,
-            &InstanceFilter::default(),
-            SortKey::CreatedAt,
-            true,
-            page(5, 0),
-        )
-        .await);
+    let list = newest_first(store, &a, 5).await;
     assert_eq!(list.items[0].cycle_count, 4, "a list reads it too");
 
     // The flag is what reads go by: a row slipped in under a cleared flag is not read.
