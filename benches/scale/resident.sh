@@ -15,24 +15,10 @@ bin="${CARGO_TARGET_DIR:-target}/release"
 here="$(cd "$(dirname "$0")" && pwd)"
 PORT=18605; URL="http://127.0.0.1:$PORT"
 out=/tmp/scale; mkdir -p $out
+. "$here/serve.sh"
 
-start() { # database
-  env IDENTITY_OS_DATABASE__URL="postgres://postgres@127.0.0.1:5432/$1" \
-      IDENTITY_OS_SERVER__BIND=127.0.0.1:$PORT IDENTITY_OS_BOOTSTRAP_KEY=$KEY \
-      IDENTITY_OS_MIN_CYCLE_INTERVAL_MS=0 \
-      IDENTITY_OS_ACTORS__MAX_RESIDENT=$((N + 100000)) \
-      IDENTITY_OS_ACTORS__IDLE_TIMEOUT_MS=3600000 \
-      "$bin/identity-os" serve >> "$out/server-$1.log" 2>&1 &
-  pid=$!
-  until curl -sf -o /dev/null $URL/readyz; do sleep 0.02; done
-}
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 summary() { tr '\r' '\n' < "$1" | grep -m1 "127.0.0.1:$PORT |" || tail -3 "$1"; }
 rss() { echo "server RSS $(($(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024)) MiB"; }
-sample() { # database count file
-  psql $PG -d "$1" -tAc "SELECT id FROM instances WHERE deleted_at IS NULL AND NOT stopped \
-      ORDER BY random() LIMIT $2" | grep . > "$3"
-}
 run() { # label scenario args…
   local label=$1; shift
   "$bin/loadtest" run "$@" --target $URL --key $KEY --json "$out/$label.json" \

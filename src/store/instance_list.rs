@@ -28,6 +28,8 @@ enum KeyValue<'a> {
 struct ListSql<'a> {
     conditions: String,
     keyset: String,
+    /// The sort's column, as `order` starts with it.
+    column: &'static str,
     order: String,
     /// The number of the last placeholder.
     n: usize,
@@ -144,25 +146,26 @@ impl Store {
     ) -> Result<Keys, StoreError> {
         let parts = self.list_sql(filter, sort, descending, after)?;
         // The last row's sort value is the chunk's extreme one: the order is (value, id).
+        // As text, whichever the sort: one column to decode.
         let last = if descending { "MIN" } else { "MAX" };
         // `string_agg` is SQLite's too (3.44), with the order inside the aggregate.
         let sql = format!(
-            "SELECT string_agg(i.id, ',' ORDER BY {order}), {last}(i.created_at), \
-             {last}(i.name) FROM (SELECT i.id, i.created_at, i.name FROM instances i \
-             WHERE {} {} ORDER BY {order} LIMIT ${}) i",
+            "SELECT string_agg(i.id, ',' ORDER BY {order}), CAST({last}({column}) AS TEXT) \
+             FROM (SELECT i.id, {column} FROM instances i WHERE {} {} ORDER BY {order} \
+             LIMIT ${}) i",
             parts.conditions,
             parts.keyset,
             parts.n + 1,
             order = parts.order,
+            column = parts.column,
         );
-        let (ids, at, name): (Option<String>, Option<i64>, Option<String>) =
-            with_pool!(self.backend(), |pool| {
-                bind_list!(sqlx::query_as(&sql), parts, account, false)
-                    .bind(i64::from(limit))
-                    .fetch_one(pool)
-                    .await
-            })?;
-        keys_of(ids.as_deref(), at, name, sort)
+        let (ids, value): (Option<String>, Option<String>) = with_pool!(self.backend(), |pool| {
+            bind_list!(sqlx::query_as(&sql), parts, account, false)
+                .bind(i64::from(limit))
+                .fetch_one(pool)
+                .await
+        })?;
+        keys_of(ids.as_deref(), value, sort)
     }
 
     /// The instances among `ids` that `filter` (whose own ids it replaces) still covers,
@@ -259,6 +262,7 @@ impl Store {
         Ok(ListSql {
             conditions,
             keyset,
+            column,
             order: format!("{column} {direction}, i.id {direction}"),
             n,
             user: filter.user.as_deref(),
@@ -279,38 +283,30 @@ impl Store {
 }
 
 /// The ids of a key chunk (joined by commas, in order; none for an empty chunk) and the
-/// position of the last, from its sort value.
-fn keys_of(
-    ids: Option<&str>,
-    at: Option<i64>,
-    name: Option<String>,
-    sort: SortKey,
-) -> Result<Keys, StoreError> {
+/// position of the last, from its sort value as text.
+fn keys_of(ids: Option<&str>, value: Option<String>, sort: SortKey) -> Result<Keys, StoreError> {
     let Some(joined) = ids else {
         return Ok(Keys {
             ids: Vec::new(),
             last: None,
         });
     };
+    let id = joined
+        .rsplit_once(',')
+        .map_or(joined, |(_, last)| last)
+        .to_owned();
+    let value = value.ok_or_else(|| corrupt("a key chunk without its last sort value"))?;
+    let last = match sort {
+        SortKey::CreatedAt => Position::Created {
+            at: value.parse().map_err(corrupt)?,
+            id,
+        },
+        SortKey::Name => Position::Name { name: value, id },
+    };
     let ids = joined
         .split(',')
         .map(instance_id)
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let id = match ids.last() {
-        Some(id) => id.as_str().to_owned(),
-        None => return Err(StoreError::Corrupt("an empty key chunk".into())),
-    };
-    let missing = || StoreError::Corrupt("a key chunk without its last sort value".into());
-    let last = match sort {
-        SortKey::CreatedAt => Position::Created {
-            at: at.ok_or_else(missing)?,
-            id,
-        },
-        SortKey::Name => Position::Name {
-            name: name.ok_or_else(missing)?,
-            id,
-        },
-    };
     Ok(Keys {
         ids,
         last: Some(last),
